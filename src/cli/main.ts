@@ -1,0 +1,40 @@
+import { Command } from 'commander'
+import { VERSION } from '../core/version.js'
+import { publishCommand } from './publish-command.js'
+import { seedCommand } from './seed-command.js'
+
+const COMMANDS: Record<string, (name: string) => Command> = {
+  publish: publishCommand,
+  seed: seedCommand
+}
+
+/** Turns commander's own errors into exceptions that runCli maps to exit status 2. */
+function configure (cmd: Command): Command {
+  cmd.version(VERSION).exitOverride().showHelpAfterError('(run with --help for usage)')
+  cmd.commands.forEach(configure)
+  return cmd
+}
+
+/**
+ * Entry of every executable: `mirror-<sub> ...` runs one command,
+ * `git-mirror <sub> ...` (so `git mirror publish` works) dispatches.
+ */
+export async function main (program: string, argv: string[]): Promise<void> {
+  const sub = program.replace(/^mirror-/, '')
+  let cmd: Command
+  if (program === 'git-mirror') {
+    cmd = new Command('git mirror').description('Distribute a git repository as a bundle over BitTorrent.')
+    for (const [name, make] of Object.entries(COMMANDS)) cmd.addCommand(make(name))
+  } else {
+    const make = COMMANDS[sub]
+    if (make === undefined) throw new Error(`unknown program ${program}`)
+    cmd = make(program)
+  }
+  try {
+    await configure(cmd).parseAsync(argv, { from: 'user' })
+  } catch (err) {
+    // only commander's own (usage, --help, --version) reach here; commands exit through runCli
+    const { runCli } = await import('./run.js')
+    await runCli(program, async () => { throw err })
+  }
+}

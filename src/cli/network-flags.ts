@@ -1,0 +1,47 @@
+import { InvalidArgumentError, type Command } from 'commander'
+import { parseSize } from '../core/format.js'
+import type { NetworkFlags } from '../core/network-options.js'
+
+const collect = (value: string, previous: unknown): string[] => [...(Array.isArray(previous) ? previous : []), value]
+
+/** DESIGN.md's options every network command takes. */
+export function addNetworkOptions (cmd: Command): Command {
+  return cmd
+    .option('--tracker <url>', 'announce to exactly these trackers, replacing the defaults (repeatable; git config mirror.tracker)', collect)
+    .option('--no-tracker', 'use no tracker at all')
+    .option('--no-dht', 'do not use the DHT (git config mirror.dht)')
+    .option('--dht-bootstrap <host:port>', 'bootstrap the DHT from these nodes, e.g. a private DHT (repeatable; git config mirror.dhtBootstrap)', collect)
+    .option('--no-lsd', 'no local peer discovery multicast (git config mirror.lsd)')
+    .option('--no-upnp', 'no UPnP/NAT-PMP port mapping on the router (git config mirror.upnp)')
+    .option('--port <n>', 'peer listening port (default: any free port)')
+    .option('--json', 'print the result as JSON on stdout; human text goes to stderr')
+    .option('-q, --quiet', 'no progress output')
+}
+
+/** Only what the command line said: git config fills in the rest. */
+export function networkFlags (cmd: Command): NetworkFlags {
+  const o = cmd.opts()
+  const said = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli'
+  const flags: NetworkFlags = {}
+  if (said('tracker')) flags.tracker = o.tracker === false ? false : o.tracker as string[]
+  if (said('dht')) flags.dht = o.dht as boolean
+  if (said('dhtBootstrap')) flags.dhtBootstrap = o.dhtBootstrap as string[]
+  if (said('lsd')) flags.lsd = o.lsd as boolean
+  if (said('upnp')) flags.upnp = o.upnp as boolean
+  if (said('port')) flags.port = o.port as string
+  return flags
+}
+
+/** A commander argument parser for a positive number (seconds, bytes). */
+export function positiveNumber (value: string): number {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.')
+  return n
+}
+
+/** A commander argument parser for a size with an optional K/M/G/T suffix. */
+export function sizeArgument (value: string): number {
+  const n = parseSize(value)
+  if (n === null) throw new InvalidArgumentError('expected a size such as 500M or 64G.')
+  return n
+}

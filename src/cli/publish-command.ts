@@ -1,0 +1,93 @@
+import { Command } from 'commander'
+import { formatBytes } from '../core/format.js'
+import { Store } from '../io/store/store.js'
+import { publish, type PublishResult } from '../publish/publish.js'
+import { Seeder } from '../seed/seeder.js'
+import { addNetworkOptions, networkFlags, positiveNumber } from './network-flags.js'
+import { Reporter } from './reporter.js'
+import { runCli } from './run.js'
+import { seedUntilStopped } from './seed-loop.js'
+import { stopSignal } from './stop-signal.js'
+
+export function publishCommand (name: string): Command {
+  const cmd = new Command(name)
+    .description('Bundle what the remote advertises, make a torrent of it, record both under refs/mirrors/bundle/* and push them.')
+    .option('--remote <name|url>', 'the remote whose branches and tags are published and which receives the records', 'origin')
+    .option('--no-push', 'write the records locally, do not push them')
+    .option('--store <dir>', 'where bundles and torrents are kept (default: <git-dir>/mirror)')
+    .option('--name <project>', 'project name in the bundle file name (default: from the remote URL)')
+    .option('--web-seed <url>', 'an HTTP(S) URL serving the bundle, as a BEP 19 web seed; a URL ending in / gets the bundle file name appended (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--seed', 'keep seeding the bundle until interrupted')
+    .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveNumber, 10)
+  addNetworkOptions(cmd)
+  cmd.addHelpText('after', `
+Run it inside a repository. In a working clone it publishes what the remote
+advertises (after fetching what is missing), never commits that exist only
+locally; in a bare repository it publishes the repository's own branches,
+tags and HEAD. Publishing an unchanged state reuses the stored bundle and
+torrent (same infohash).
+
+Examples:
+  $ ${name} --web-seed https://downloads.example.org/git/ --seed
+  $ ${name} --tracker udp://tracker.example.org:1337/announce --no-push --json`)
+  return cmd.action(async () => await runCli(name, async () => await runPublish(cmd)))
+}
+
+async function runPublish (cmd: Command): Promise<number> {
+  const o = cmd.opts()
+  const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
+  const result = await publish({
+    cwd: process.cwd(),
+    ...(cmd.getOptionValueSource('remote') === 'cli' ? { remote: o.remote as string } : {}),
+    push: o.push as boolean,
+    ...(o.store === undefined ? {} : { store: o.store as string }),
+    ...(o.name === undefined ? {} : { name: o.name as string }),
+    webSeeds: (o.webSeed as string[] | undefined) ?? [],
+    network: networkFlags(cmd),
+    onProgress: p => reporter.progress(p)
+  })
+  reporter.result(publishJson(result), publishText(result, o.seed === true))
+  if (o.seed !== true) return 0
+
+  const stop = stopSignal()
+  const seeder = new Seeder({ store: await Store.open(result.store), net: result.network })
+  try {
+    await seeder.seed(result.entry)
+    await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000 })
+    return 0
+  } finally {
+    stop.dispose()
+    await seeder.close()
+  }
+}
+
+function publishJson (r: PublishResult): Record<string, unknown> {
+  return {
+    store: r.store,
+    bundle: r.bundle,
+    torrent: r.torrentPath,
+    infoHash: r.infoHash,
+    magnet: r.magnet,
+    trackers: r.trackers,
+    webSeeds: r.webSeeds,
+    records: r.records,
+    push: r.push
+  }
+}
+
+function publishText (r: PublishResult, seeding: boolean): string[] {
+  const lines = [
+    `bundle:   ${r.bundle.path} (${formatBytes(r.bundle.size)}, ${r.bundle.refs} refs${r.bundle.reused ? ', unchanged since the last publish: reused' : ''})`,
+    `torrent:  ${r.torrentPath}`,
+    `infohash: ${r.infoHash}`,
+    `magnet:   ${r.magnet}`,
+    `trackers: ${r.trackers.length === 0 ? '(none)' : r.trackers.join(' ')}`
+  ]
+  if (r.webSeeds.length > 0) lines.push(`web seeds: ${r.webSeeds.join(' ')} (upload the bundle there)`)
+  const refs = Object.entries(r.records).filter(([, oid]) => oid !== null).map(([k]) => `refs/mirrors/bundle/${k}`)
+  if (r.push === null) lines.push(`records:  ${refs.join(' ')} written locally, not pushed`)
+  else if (r.push.outcome === 'up-to-date') lines.push(`records:  ${refs.join(' ')} already up to date on ${r.push.remote}`)
+  else lines.push(`records:  ${refs.join(' ')} pushed to ${r.push.remote}`)
+  if (!seeding) lines.push('seed it:  mirror-seed (in this repository) or mirror-publish --seed; peers can only download while someone seeds')
+  return lines
+}

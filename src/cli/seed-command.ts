@@ -1,0 +1,112 @@
+import os from 'node:os'
+import path from 'node:path'
+import { Command } from 'commander'
+import { isMirrorError, MirrorError } from '../core/errors.js'
+import { formatBytes } from '../core/format.js'
+import { resolveNetworkOptions } from '../core/network-options.js'
+import { openRepository, readMirrorConfig } from '../io/git/repository.js'
+import { Git } from '../io/git/run-git.js'
+import { Store } from '../io/store/store.js'
+import { Seeder } from '../seed/seeder.js'
+import { seedRemote, type SeedRemoteResult } from '../seed/seed-remote.js'
+import { addNetworkOptions, networkFlags, positiveNumber, sizeArgument } from './network-flags.js'
+import { Reporter } from './reporter.js'
+import { runCli } from './run.js'
+import { seedUntilStopped } from './seed-loop.js'
+import { stopSignal } from './stop-signal.js'
+
+export const DEFAULT_MAX_SIZE = 64 * 2 ** 30
+
+export function seedCommand (name: string): Command {
+  const cmd = new Command(name)
+    .description('Seed published bundles: those in the store, or those the given remotes publish under refs/mirrors/bundle/*.')
+    .argument('[remote-url...]', 'remotes whose published bundle is downloaded into the store and seeded')
+    .option('--store <dir>', 'the store (default: <git-dir>/mirror in a repository; with remote URLs outside one, $XDG_CACHE_HOME/git-torrent-mirror)')
+    .option('--duration <seconds>', 'stop after this many seconds, print the summary and exit', positiveNumber)
+    .option('--timeout <seconds>', 'give up a download when no data arrives for this long', positiveNumber, 120)
+    .option('--max-size <size>', 'refuse bundles larger than this (e.g. 500M, 64G)', sizeArgument, DEFAULT_MAX_SIZE)
+    .option('--status-interval <seconds>', 'seconds between status lines', positiveNumber, 10)
+  addNetworkOptions(cmd)
+  cmd.addHelpText('after', `
+Without remote URLs it seeds every bundle in the store (mirror-publish puts
+them there); bundles whose size and mtime are unchanged since they were last
+verified are not hashed again. With remote URLs (the CI reseeding job) it
+reads each remote's refs/mirrors/bundle/torrent, downloads the bundle from
+the swarm or its web seeds into the store (resuming a partial download),
+checks it and seeds it. Status lines go to stderr (JSON lines on stdout with
+--json); SIGINT/SIGTERM stop it cleanly with a summary.
+
+Exit status: 0 when everything asked for was seeded, 1 when something could
+not be (each reason is printed), 2 on wrong usage.
+
+Examples:
+  $ ${name}                                        # in a repository that published
+  $ ${name} https://git.example.org/project.git --duration 3600`)
+  return cmd.action(async (urls: string[]) => await runCli(name, async () => await runSeed(cmd, urls)))
+}
+
+async function runSeed (cmd: Command, urls: string[]): Promise<number> {
+  const o = cmd.opts()
+  const started = Date.now()
+  const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
+  const { storeDir, git } = await locateStore(o.store as string | undefined, urls.length > 0)
+  const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
+  const store = await Store.open(storeDir)
+  const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
+  const seeder = new Seeder({ store, net })
+  try {
+    let failures = 0
+    const fail = (what: string, err: unknown): void => {
+      if (!isMirrorError(err)) throw err
+      failures++
+      reporter.event({ event: 'error', what, code: err.code, message: err.message }, `${cmd.name()}: ${what}: ${err.message}`)
+    }
+    if (urls.length === 0) {
+      const entries = await store.list()
+      if (entries.length === 0) throw new MirrorError('NO_RECORDS', `nothing to seed in ${store.root}: run mirror-publish first, or name remotes to reseed`)
+      for (const entry of entries) await seeder.seed(entry).catch(err => fail(entry.meta.file, err))
+    } else {
+      const settled = await Promise.allSettled(urls.map(async url => await seedRemote({ git, store, seeder, net }, url, {
+        maxSize: o.maxSize as number,
+        stallTimeoutMs: (o.timeout as number) * 1000,
+        signal: stop.signal,
+        onProgress: p => reporter.progress({ ...p, phase: urls.length > 1 ? `${p.phase} ${shortUrl(url)}` : p.phase })
+      })))
+      settled.forEach((s, i) => s.status === 'fulfilled' ? announce(reporter, s.value) : fail(urls[i]!, s.reason))
+    }
+    if (seeder.status().length === 0) return 1
+    await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000, started })
+    return failures > 0 ? 1 : 0
+  } finally {
+    stop.dispose()
+    await seeder.close()
+  }
+}
+
+/** --store, else the repository's <git-dir>/mirror, else (reseeding remotes) the user's cache. */
+async function locateStore (store: string | undefined, haveUrls: boolean): Promise<{ storeDir: string, git: Git }> {
+  const cwd = process.cwd()
+  try {
+    const repo = await openRepository(cwd)
+    return { storeDir: store ?? path.join(repo.gitDir, 'mirror'), git: repo.git }
+  } catch (err) {
+    if (!isMirrorError(err, 'NOT_A_REPOSITORY')) throw err
+    if (store === undefined && !haveUrls) {
+      throw new MirrorError('NOT_A_REPOSITORY', 'not in a git repository: run it where you published, pass --store DIR, or name remote URLs to reseed')
+    }
+    const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache')
+    return { storeDir: store ?? path.join(cache, 'git-torrent-mirror'), git: new Git(cwd) }
+  }
+}
+
+function announce (reporter: Reporter, r: SeedRemoteResult): void {
+  const how = r.downloaded === null
+    ? 'already in the store'
+    : `downloaded ${formatBytes(r.downloaded.fromPeers)} from peers, ${formatBytes(r.downloaded.fromWebSeeds)} from web seeds`
+  reporter.event({ event: 'ready', url: r.url, infoHash: r.entry.meta.infoHash, file: r.entry.bundlePath, size: r.entry.meta.size, downloaded: r.downloaded },
+    `${r.url}: ${r.entry.meta.file} (${formatBytes(r.entry.meta.size)}, ${r.entry.meta.infoHash}) ${how}`)
+}
+
+function shortUrl (url: string): string {
+  return url.replace(/^[a-z+]+:\/\//, '').slice(-40)
+}

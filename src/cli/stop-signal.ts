@@ -1,0 +1,23 @@
+/**
+ * One AbortSignal for a long-running command: aborted by SIGINT/SIGTERM (the
+ * reason is the signal's name) or when `durationMs` is over ('duration'). A
+ * second signal while shutting down exits at once.
+ */
+export function stopSignal (durationMs?: number): { signal: AbortSignal, dispose: () => void } {
+  const controller = new AbortController()
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130)
+    controller.abort(sig)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const timer = durationMs === undefined ? undefined : setTimeout(() => controller.abort('duration'), durationMs)
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** What pipelines report while they work; the CLI's reporter renders it. */
+export interface Progress {
+  phase: string
+  loaded?: number
+  total?: number
+  /** Free text for the current step (e.g. git's own progress line). */
+  detail?: string
+}
+
+export type OnProgress = (p: Progress) => void
+
+/** git's progress lines, e.g. "Writing objects:  45% (123/456)". */
+export function parseGitProgress (line: string): { step: string, done: number, total: number } | null {
+  const m = /^(?:remote: )?([A-Za-z ]+):\s+(\d+)% \((\d+)\/(\d+)\)/.exec(line.trim())
+  return m === null ? null : { step: m[1]!, done: Number(m[3]), total: Number(m[4]) }
+}

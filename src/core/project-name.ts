@@ -1,0 +1,21 @@
+/**
+ * The project name shown in torrent file names: the last path component of
+ * the remote URL (or of the repository's directory), without `.git`, reduced
+ * to characters that are safe in a file name on every system.
+ */
+export function projectName (urlOrPath: string): string {
+  const trimmed = urlOrPath.replace(/[/\\]+$/, '')
+  const last = trimmed.split(/[/\\:]/).pop() ?? ''
+  const base = last.replace(/\.git$/, '') || last
+  return sanitizeName(base)
+}
+
+export function sanitizeName (name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').replace(/-+$/, '').slice(0, 64)
+  return clean === '' ? 'repository' : clean
+}
+
+/** `<project>-<first 12 hex of end>.bundle`: distinct per published state. */
+export function bundleFileName (project: string, end: string): string {
+  return `${sanitizeName(project)}-${end.slice(0, 12)}.bundle`
+}

@@ -1,0 +1,46 @@
+import { MirrorError } from './errors.js'
+
+/**
+ * Record blobs under refs/mirrors/* are text: one entry a line; blank lines
+ * and lines starting with '#' are ignored; anything else that does not parse
+ * is rejected with a message naming the ref.
+ */
+function entries (blob: string): Array<{ line: string, no: number }> {
+  const out: Array<{ line: string, no: number }> = []
+  for (const [i, raw] of blob.split('\n').entries()) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    out.push({ line, no: i + 1 })
+  }
+  return out
+}
+
+function badRecord (ref: string, no: number, what: string): never {
+  throw new MirrorError('BAD_RECORD', `${ref} line ${no}: ${what}`, { ref, line: no })
+}
+
+/** A list of http(s) URLs, one a line. */
+export function parseUrlList (blob: string, ref: string): URL[] {
+  return entries(blob).map(({ line, no }) => {
+    let url: URL
+    try { url = new URL(line) } catch { return badRecord(ref, no, 'not a URL') }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') badRecord(ref, no, 'only http(s) URLs are allowed')
+    return url
+  })
+}
+
+export function formatUrlList (urls: string[]): string {
+  return urls.map(u => `${u}\n`).join('')
+}
+
+/** The magnet record: exactly one magnet URI with a BitTorrent v1 infohash. */
+export function parseMagnetRecord (blob: string, ref: string): { uri: string, infoHash: string } {
+  const lines = entries(blob)
+  if (lines.length !== 1) throw new MirrorError('BAD_RECORD', `${ref}: expected one magnet URI, found ${lines.length} lines`, { ref })
+  const { line, no } = lines[0]!
+  if (!line.startsWith('magnet:?')) badRecord(ref, no, 'not a magnet URI')
+  const xt = new URLSearchParams(line.slice('magnet:?'.length)).getAll('xt')
+  const btih = xt.map(v => /^urn:btih:([0-9a-fA-F]{40})$/.exec(v)?.[1]).find(Boolean)
+  if (btih === undefined) badRecord(ref, no, 'no urn:btih: infohash (40 hex digits)')
+  return { uri: line, infoHash: btih.toLowerCase() }
+}

@@ -1,0 +1,40 @@
+/**
+ * Ref names fixed by DESIGN.md. `refs/mirrors/` holds the records a publisher
+ * advertises on the origin; `refs/mirror/` is the client's staging namespace.
+ * They differ by one letter, so they are spelled here once.
+ */
+export const RECORDS_PREFIX = 'refs/mirrors/'
+export const STAGING_PREFIX = 'refs/mirror/'
+
+export const RECORD_REFS = {
+  torrent: 'refs/mirrors/bundle/torrent',
+  magnet: 'refs/mirrors/bundle/magnet',
+  http: 'refs/mirrors/bundle/http'
+} as const
+
+export type RecordName = keyof typeof RECORD_REFS
+
+/** The refs a bundle carries: branches and tags as the remote names them. */
+export function isPublishedRef (name: string): boolean {
+  return name.startsWith('refs/heads/') || name.startsWith('refs/tags/')
+}
+
+const OID = /^[0-9a-f]{40}$/
+export const ZERO_OID = '0'.repeat(40)
+
+export function isOid (s: string): boolean {
+  return OID.test(s)
+}
+
+/**
+ * A conservative subset of git check-ref-format: what we accept from a remote
+ * before a name reaches a child process or a file.
+ */
+export function isSafeRefName (name: string): boolean {
+  if (name === 'HEAD') return true
+  if (!name.startsWith('refs/') || name.length > 1024) return false
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return false
+  if (name.includes('..') || name.includes('//') || name.includes('@{')) return false
+  if (name.endsWith('/') || name.endsWith('.') || name.endsWith('.lock')) return false
+  return name.split('/').every(part => part !== '' && !part.startsWith('.'))
+}

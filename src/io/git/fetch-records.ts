@@ -1,0 +1,40 @@
+import { MirrorError } from '../../core/errors.js'
+import { RECORD_REFS, type RecordName } from '../../core/refs.js'
+import { gitReason, type Git } from './run-git.js'
+
+export interface FetchRecordsOptions {
+  /** Largest record blob read; a .torrent of a huge bundle is well under 4 MiB. */
+  maxBlobBytes?: number
+  timeoutMs?: number
+}
+
+/**
+ * Fetches the remote's refs/mirrors/bundle/* blobs into `scratch` (a bare
+ * repository the caller owns) and returns the known records' bytes. Nothing
+ * outside `scratch` is written; blob types and sizes are checked before a
+ * byte is read.
+ */
+export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOptions = {}): Promise<Partial<Record<RecordName, Buffer>>> {
+  const maxBlobBytes = o.maxBlobBytes ?? 8 * 1024 * 1024
+  const fetched = await scratch.run(
+    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*'],
+    { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000 })
+  if (fetched.code !== 0) {
+    throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
+  }
+  const listing = await scratch.run(['for-each-ref', '--format=%(objectname) %(objecttype) %(objectsize) %(refname)', 'refs/mirrors/bundle/'])
+  const byRef = new Map<string, { oid: string, type: string, size: number }>()
+  for (const line of listing.stdout.split('\n')) {
+    const [oid, type, size, ref] = line.split(' ')
+    if (ref !== undefined) byRef.set(ref, { oid: oid!, type: type!, size: Number(size) })
+  }
+  const out: Partial<Record<RecordName, Buffer>> = {}
+  for (const [name, ref] of Object.entries(RECORD_REFS) as Array<[RecordName, string]>) {
+    const obj = byRef.get(ref)
+    if (obj === undefined) continue
+    if (obj.type !== 'blob') throw new MirrorError('BAD_RECORD', `${ref} on ${url} points at a ${obj.type}, not a blob`, { ref, url })
+    if (obj.size > maxBlobBytes) throw new MirrorError('BAD_RECORD', `${ref} on ${url} is ${obj.size} bytes, over the ${maxBlobBytes}-byte limit for a record`, { ref, url })
+    out[name] = await scratch.runBuffer(['cat-file', 'blob', obj.oid])
+  }
+  return out
+}

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import createDebug from 'debug'
+import { MirrorError } from '../../core/errors.js'
+
+const debug = createDebug('mirror:git')
+
+export interface GitCallOptions {
+  input?: string | Buffer
+  /** Exit codes that are answers, not failures (e.g. 1 for "not found"). */
+  okCodes?: number[]
+  timeoutMs?: number
+  /** Extra environment for this call only. */
+  env?: NodeJS.ProcessEnv
+}
+
+export interface GitResult { stdout: string; stderr: string; code: number }
+
+/** A git process whose stdout the caller streams; `done` settles on exit. */
+export interface GitStream { child: ChildProcess; done: Promise<void> }
+
+/**
+ * The one way this project runs git: argument arrays (never a shell), a
+ * pinned locale, no terminal prompts, stderr captured into the error.
+ * Construct one per repository (`cwd`) and pass it down.
+ */
+export class Git {
+  readonly cwd: string
+  readonly env: NodeJS.ProcessEnv
+
+  constructor (cwd: string, env: NodeJS.ProcessEnv = process.env) {
+    this.cwd = cwd
+    this.env = { ...env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0' }
+  }
+
+  /** The same environment, in another directory. */
+  at (cwd: string): Git {
+    return new Git(cwd, this.env)
+  }
+
+  async run (args: string[], opts: GitCallOptions = {}): Promise<GitResult> {
+    const r = await this.exec(args, opts)
+    return { ...r, stdout: r.stdout.toString('utf8') }
+  }
+
+  /** The output as bytes, for blobs. */
+  async runBuffer (args: string[], opts: GitCallOptions = {}): Promise<Buffer> {
+    return (await this.exec(args, opts)).stdout
+  }
+
+  /**
+   * For pack-sized output: the caller reads `child.stdout` as a stream.
+   * `onStderr` sees git's progress (lines end in \r or \n).
+   */
+  stream (args: string[], opts: { onStderr?: (chunk: string) => void, timeoutMs?: number } = {}): GitStream {
+    const child = this.spawnChild(args)
+    child.stdin!.end()
+    if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
+    const done = this.wait(child, args, opts.timeoutMs).then(({ code, stderr }) => {
+      if (code !== 0) throw gitFailed(args, { stdout: '', stderr, code })
+    })
+    return { child, done }
+  }
+
+  private async exec (args: string[], opts: GitCallOptions): Promise<{ stdout: Buffer, stderr: string, code: number }> {
+    const child = this.spawnChild(args, opts.env)
+    const out: Buffer[] = []
+    child.stdout!.on('data', (b: Buffer) => out.push(b))
+    child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
+    child.stdin!.end(opts.input ?? '')
+    const { code, stderr } = await this.wait(child, args, opts.timeoutMs)
+    if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code })
+    return { stdout: Buffer.concat(out), stderr, code }
+  }
+
+  private spawnChild (args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+    debug('%s$ git %s', this.cwd, args.join(' '))
+    return spawn('git', args, { cwd: this.cwd, env: env === undefined ? this.env : { ...this.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  }
+
+  private async wait (child: ChildProcess, args: string[], timeoutMs?: number): Promise<{ code: number, stderr: string }> {
+    const err: Buffer[] = []
+    let errBytes = 0
+    child.stderr!.on('data', (b: Buffer) => {
+      if (errBytes < 1 << 20) { err.push(b); errBytes += b.length }
+    })
+    let timedOut = false
+    const timer = timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, timeoutMs)
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        child.once('error', (e: NodeJS.ErrnoException) => {
+          reject(e.code === 'ENOENT'
+            ? new MirrorError('GIT_FAILED', 'git is not installed (no git on PATH)')
+            : e)
+        })
+        child.once('close', (c, signal) => resolve(c ?? (signal === null ? 128 : 128 + 9)))
+      })
+      if (timedOut) {
+        throw new MirrorError('GIT_FAILED', `git ${args[0]} did not finish within ${Math.round(timeoutMs! / 1000)} s`, { args })
+      }
+      return { code, stderr: Buffer.concat(err).toString('utf8') }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+    }
+  }
+}
+
+/** git's own reason: its last "fatal:"/"error:" line, else its last line. */
+export function gitReason (stderr: string): string {
+  const lines = stderr.split(/[\r\n]+/).map(l => l.trim()).filter(l => l !== '')
+  const fatal = lines.filter(l => /^(fatal|error):/.test(l))
+  return (fatal.at(-1) ?? lines.at(-1) ?? '').replace(/^(fatal|error):\s*/, '')
+}
+
+function gitFailed (args: string[], r: GitResult): MirrorError {
+  const reason = gitReason(r.stderr) || `exit status ${r.code}`
+  return new MirrorError('GIT_FAILED', `git ${args[0]} failed: ${reason}`, { args, code: r.code, stderr: r.stderr })
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
+import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import createDebug from 'debug'
+import { MirrorError } from '../../core/errors.js'
+import { isOid } from '../../core/refs.js'
+import { parseBundleMeta, type BundleMeta } from '../../core/bundle-meta.js'
+import { writeFileAtomic } from '../fs/atomic.js'
+
+const debug = createDebug('mirror:store')
+
+/** One published bundle: DESIGN.md's bundles/<start[0:2]>/<start[2:]>/<end>/. */
+export interface StoredBundle {
+  dir: string
+  meta: BundleMeta
+  /** The bundle, named as the torrent names its single file. */
+  bundlePath: string
+  torrentPath: string
+}
+
+/**
+ * The publisher's and seeder's store. Everything enters through a temporary
+ * directory under tmp/ and becomes visible with one rename, meta.json last
+ * written inside it: a crash never leaves a half bundle that looks complete.
+ */
+export class Store {
+  readonly root: string
+
+  private constructor (root: string) {
+    this.root = root
+  }
+
+  /** Opens (creating if needed) a writable store. */
+  static async open (root: string): Promise<Store> {
+    const abs = path.resolve(root)
+    try {
+      await mkdir(path.join(abs, 'bundles'), { recursive: true })
+      await mkdir(path.join(abs, 'tmp'), { recursive: true })
+      await access(path.join(abs, 'tmp'), constants.W_OK)
+      const probe = path.join(abs, 'tmp', `.probe-${randomBytes(4).toString('hex')}`)
+      await writeFile(probe, '')
+      await rm(probe)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      throw new MirrorError('STORE_NOT_WRITABLE', `store ${abs} is not writable (${e.code ?? e.message})`, { store: abs })
+    }
+    return new Store(abs)
+  }
+
+  bundleDir (start: string, end: string): string {
+    if (!isOid(start) || !isOid(end)) throw new RangeError(`bad store key ${start} ${end}`)
+    return path.join(this.root, 'bundles', start.slice(0, 2), start.slice(2), end)
+  }
+
+  /** A fresh private directory under tmp/. */
+  async makeTemp (prefix: string): Promise<string> {
+    const dir = path.join(this.root, 'tmp', `${prefix}-${randomBytes(6).toString('hex')}`)
+    await mkdir(dir)
+    return dir
+  }
+
+  /** A stable directory under tmp/ (a resumable download keyed by infohash). */
+  async stableTemp (name: string): Promise<string> {
+    if (!/^[a-z]+-[0-9a-f]{40}$/.test(name)) throw new RangeError(`bad temp name ${name}`)
+    const dir = path.join(this.root, 'tmp', name)
+    await mkdir(dir, { recursive: true })
+    return dir
+  }
+
+  async get (start: string, end: string): Promise<StoredBundle | null> {
+    return await this.load(this.bundleDir(start, end))
+  }
+
+  async list (): Promise<StoredBundle[]> {
+    const out: StoredBundle[] = []
+    const bundles = path.join(this.root, 'bundles')
+    for (const a of await readdirOrEmpty(bundles)) {
+      for (const b of await readdirOrEmpty(path.join(bundles, a))) {
+        for (const c of await readdirOrEmpty(path.join(bundles, a, b))) {
+          const entry = await this.load(path.join(bundles, a, b, c))
+          if (entry !== null) out.push(entry)
+        }
+      }
+    }
+    return out
+  }
+
+  async findByInfoHash (infoHash: string): Promise<StoredBundle | null> {
+    return (await this.list()).find(e => e.meta.infoHash === infoHash) ?? null
+  }
+
+  /**
+   * Makes `tempDir` (holding the bundle and its torrent) a store entry. If the
+   * same state was committed meanwhile, the existing entry wins.
+   */
+  async commit (tempDir: string, meta: BundleMeta, torrent: Uint8Array): Promise<StoredBundle> {
+    await writeFileAtomic(path.join(tempDir, `${meta.file}.torrent`), torrent)
+    await writeFileAtomic(path.join(tempDir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
+    const dir = this.bundleDir(meta.start, meta.end)
+    await mkdir(path.dirname(dir), { recursive: true })
+    try {
+      await rename(tempDir, dir)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err
+      await rm(tempDir, { recursive: true, force: true })
+    }
+    const entry = await this.load(dir)
+    if (entry === null) throw new MirrorError('STORE_CORRUPT', `store entry ${dir} is unreadable right after writing it`)
+    return entry
+  }
+
+  /** Replaces an entry's torrent (same infohash) and meta, each atomically. */
+  async update (entry: StoredBundle, meta: BundleMeta, torrent?: Uint8Array): Promise<StoredBundle> {
+    if (torrent !== undefined) await writeFileAtomic(entry.torrentPath, torrent)
+    await writeFileAtomic(path.join(entry.dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
+    return { ...entry, meta }
+  }
+
+  /** True when the bundle file still has the size and mtime recorded: no re-hash needed. */
+  async isUnchanged (entry: StoredBundle): Promise<boolean> {
+    try {
+      const st = await stat(entry.bundlePath)
+      return st.size === entry.meta.size && st.mtimeMs === entry.meta.mtimeMs
+    } catch {
+      return false
+    }
+  }
+
+  private async load (dir: string): Promise<StoredBundle | null> {
+    let text: string
+    try {
+      text = await readFile(path.join(dir, 'meta.json'), 'utf8')
+    } catch {
+      return null   // not (yet) an entry
+    }
+    try {
+      const meta = parseBundleMeta(text)
+      if (dir !== this.bundleDir(meta.start, meta.end)) throw new Error('stored under the wrong directory')
+      return { dir, meta, bundlePath: path.join(dir, meta.file), torrentPath: path.join(dir, `${meta.file}.torrent`) }
+    } catch (err) {
+      debug('skipping %s: %s', dir, (err as Error).message)
+      return null
+    }
+  }
+}
+
+async function readdirOrEmpty (dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir)
+  } catch {
+    return []
+  }
+}

@@ -1,0 +1,70 @@
+import bencode from 'bencode'
+import createTorrent from 'create-torrent'
+import parseTorrent, { toMagnetURI, type ParsedTorrent } from 'parse-torrent'
+import { MirrorError } from '../../core/errors.js'
+import { VERSION } from '../../core/version.js'
+
+/** The only importer of create-torrent and parse-torrent. */
+export type { ParsedTorrent }
+
+export interface MakeTorrentOptions {
+  name: string
+  pieceLength: number
+  trackers: string[]
+  webSeeds: string[]
+  onProgress?: (hashed: number, total: number) => void
+}
+
+/**
+ * A single-file torrent of `file`. The info dictionary depends only on the
+ * bytes, the name and the piece length, so the same bundle gives the same
+ * infohash; trackers and web seeds live outside it.
+ */
+export async function makeTorrent (file: string, o: MakeTorrentOptions): Promise<Buffer> {
+  return await new Promise((resolve, reject) => {
+    createTorrent(file, {
+      name: o.name,
+      pieceLength: o.pieceLength,
+      announceList: o.trackers.map(t => [t]),   // [] means none: never the library's public defaults
+      urlList: o.webSeeds,
+      createdBy: `git-torrent-mirror/${VERSION}`,
+      ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
+    }, (err, torrent) => err === null ? resolve(Buffer.from(torrent)) : reject(err))
+  })
+}
+
+/**
+ * Parses torrent bytes from anywhere (a record blob, the store). Never a
+ * string: parse-torrent would treat one as a path, a magnet or a URL.
+ */
+export async function readTorrent (bytes: Uint8Array, what: string): Promise<ParsedTorrent> {
+  try {
+    const parsed = await parseTorrent(bytes)
+    if (parsed.info === undefined || typeof parsed.infoHash !== 'string') throw new Error('no info dictionary')
+    return parsed
+  } catch (err) {
+    throw new MirrorError('BAD_RECORD', `${what} does not parse as a torrent (${(err as Error).message})`, { what })
+  }
+}
+
+export function magnetOf (t: ParsedTorrent): string {
+  return toMagnetURI({ infoHash: t.infoHash, name: t.name, announce: t.announce, urlList: t.urlList })
+}
+
+/**
+ * The same torrent (same info dictionary, same infohash) with another
+ * announce list and web seeds: what a republish with new options needs,
+ * without hashing the bundle again.
+ */
+export function retargetTorrent (torrent: Uint8Array, trackers: string[], webSeeds: string[]): Buffer {
+  const dict = bencode.decode(torrent) as Record<string, unknown>
+  delete dict.announce
+  delete dict['announce-list']
+  delete dict['url-list']
+  if (trackers.length > 0) {
+    dict.announce = trackers[0]
+    dict['announce-list'] = trackers.map(t => [t])
+  }
+  if (webSeeds.length > 0) dict['url-list'] = webSeeds
+  return Buffer.from(bencode.encode(dict))
+}
