@@ -1,0 +1,122 @@
+// Files under a root over HTTP with single byte ranges, as BitTorrent web
+// seeds (BEP 19) need: 206 + Content-Range, 416 when unsatisfiable, HEAD.
+import { createReadStream } from 'node:fs'
+import { realpath, stat } from 'node:fs/promises'
+import http from 'node:http'
+import path from 'node:path'
+import { closeServer, listenLoopback, newStats, splitUrl, type RequestRecord } from './http-stats.js'
+
+export interface StaticServer {
+  port: number
+  /** http://127.0.0.1:PORT/<relPath>, each segment percent-encoded */
+  url(relPath: string): string
+  readonly bytesSent: number
+  readonly requests: RequestRecord[]
+  resetStats(): void
+  close(): Promise<void>
+}
+
+export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null
+
+/** Parse a Range header against a size. null: serve the whole file (absent, malformed or multi-range). */
+export function parseRange (header: string | undefined, size: number): ByteRange {
+  if (header === undefined) return null
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (m === null) return null
+  const [, a = '', b = ''] = m
+  if (a === '' && b === '') return null
+  if (a === '') { // suffix: the last b bytes
+    const n = Number(b)
+    if (n === 0 || size === 0) return 'unsatisfiable'
+    return { start: Math.max(0, size - n), end: size - 1 }
+  }
+  const start = Number(a)
+  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
+  if (b !== '' && Number(b) < start) return null // invalid: ignore the header
+  if (start >= size) return 'unsatisfiable'
+  return { start, end }
+}
+
+export async function startStaticServer (root: string): Promise<StaticServer> {
+  const realRoot = await realpath(root)
+  let stats = newStats()
+
+  const server = http.createServer((req, res) => {
+    const { path: urlPath, query } = splitUrl(req.url)
+    let bytes = 0
+    res.once('close', () => {
+      stats.requests.push({ method: req.method ?? '', path: urlPath, query, status: res.statusCode, bytes })
+    })
+    const count = (n: number): void => { bytes += n; stats.bytesSent += n }
+    serve(realRoot, req, res, urlPath, count).catch(() => {
+      if (!res.headersSent) res.writeHead(500)
+      res.end()
+    })
+  })
+  const port = await listenLoopback(server)
+
+  let closing: Promise<void> | undefined
+  return {
+    port,
+    url: (relPath: string) =>
+      `http://127.0.0.1:${port}/${relPath.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/')}`,
+    get bytesSent () { return stats.bytesSent },
+    get requests () { return stats.requests },
+    resetStats: () => { stats = newStats() },
+    close: () => (closing ??= closeServer(server))
+  }
+}
+
+async function serve (
+  root: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  urlPath: string,
+  count: (n: number) => void
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end()
+    return
+  }
+  const file = await resolveInside(root, urlPath)
+  if (file === 'forbidden') { res.writeHead(403).end(); return }
+  const st = file === null ? null : await stat(file).catch(() => null)
+  if (file === null || st === null || !st.isFile()) { res.writeHead(404).end(); return }
+
+  const size = st.size
+  const range = parseRange(req.headers.range, size)
+  const headers: http.OutgoingHttpHeaders = {
+    'Accept-Ranges': 'bytes',
+    'Content-Type': 'application/octet-stream',
+    'Last-Modified': st.mtime.toUTCString()
+  }
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` }).end()
+    return
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 }
+  const length = end - start + 1
+  headers['Content-Length'] = length
+  if (range !== null) headers['Content-Range'] = `bytes ${start}-${end}/${size}`
+  res.writeHead(range === null ? 200 : 206, headers)
+  if (req.method === 'HEAD' || length === 0) { res.end(); return }
+
+  const stream = createReadStream(file, { start, end })
+  stream.on('data', (chunk) => count(chunk.length))
+  stream.on('error', () => res.destroy())
+  res.once('close', () => stream.destroy())
+  stream.pipe(res)
+}
+
+/** The real path of urlPath under root; 'forbidden' if it escapes root (also via symlinks), null if absent. */
+async function resolveInside (root: string, urlPath: string): Promise<string | null | 'forbidden'> {
+  let rel: string
+  try { rel = decodeURIComponent(urlPath) } catch { return 'forbidden' }
+  if (rel.includes('\0')) return 'forbidden'
+  const inside = (p: string): boolean => p === root || p.startsWith(root + path.sep)
+  const candidate = path.resolve(root, './' + rel)
+  if (!inside(candidate)) return 'forbidden'
+  let real: string
+  try { real = await realpath(candidate) } catch { return null }
+  return inside(real) ? real : 'forbidden'
+}

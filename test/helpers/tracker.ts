@@ -1,0 +1,70 @@
+// A BitTorrent HTTP tracker on loopback (bittorrent-tracker's Server), no UDP, no WebSocket.
+import type http from 'node:http'
+import type { EventEmitter } from 'node:events'
+import { getText } from './http-request.js'
+import { withDeadline } from './wait.js'
+
+export interface Tracker {
+  port: number
+  /** http://127.0.0.1:PORT/announce */
+  announceUrl: string
+  /** GET /stats.json */
+  stats(): Promise<TrackerStats>
+  close(): Promise<void>
+}
+
+/** The fields of /stats.json that tests read; the rest is passed through. */
+export interface TrackerStats {
+  torrents: number
+  activeTorrents: number
+  peersAll: number
+  peersSeederOnly: number
+  peersLeecherOnly: number
+  [key: string]: unknown
+}
+
+// The part of bittorrent-tracker's untyped Server that is used here.
+interface TrackerServer extends EventEmitter {
+  http: http.Server | null
+  listen(port: { http: number }, hostname: { http: string }): void
+  close(cb: (err?: Error | null) => void): void
+}
+type TrackerServerCtor = new (opts: Record<string, unknown>) => TrackerServer
+
+export async function startTracker (opts: { intervalMs?: number } = {}): Promise<Tracker> {
+  // A computed specifier: the package has no types and this keeps its `any` to this line.
+  const specifier: string = 'bittorrent-tracker/server'
+  const Server = (await import(specifier)).default as TrackerServerCtor
+  const server = new Server({
+    http: true,
+    udp: false,
+    ws: false,
+    stats: true,
+    ...(opts.intervalMs !== undefined ? { interval: opts.intervalMs } : {})
+  })
+  // listen(port, '127.0.0.1') would also bind udp6 to 127.0.0.1 (EINVAL); the object form names each socket.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.once('listening', () => { server.off('error', reject); resolve() })
+    server.listen({ http: 0 }, { http: '127.0.0.1' })
+  })
+  server.on('error', () => { /* per-request errors after start are reported to the client */ })
+  const addr = server.http?.address()
+  if (addr === null || addr === undefined || typeof addr === 'string') throw new Error('tracker has no TCP address')
+  const port = addr.port
+
+  let closing: Promise<void> | undefined
+  return {
+    port,
+    announceUrl: `http://127.0.0.1:${port}/announce`,
+    stats: async () => JSON.parse(await getText(`http://127.0.0.1:${port}/stats.json`)) as TrackerStats,
+    close: () => (closing ??= closeTracker(server))
+  }
+}
+
+async function closeTracker (server: TrackerServer): Promise<void> {
+  await withDeadline(new Promise<void>(resolve => {
+    server.close(() => resolve()) // closes its http server; the callback waits for open sockets
+    server.http?.closeAllConnections()
+  }), 5000, 'tracker did not close')
+}
