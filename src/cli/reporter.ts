@@ -59,9 +59,11 @@ export class Reporter {
     this.o.stderr.write(`${line}\n`)
   }
 
-  warn (line: string): void {
+  /** A failure that does not end the command: always one line on stderr, plus a JSON line with --json. */
+  error (line: string, json: Record<string, unknown>): void {
     this.endBar()
-    this.o.stderr.write(`warning: ${line}\n`)
+    this.o.stderr.write(`${line}\n`)
+    if (this.o.json) this.o.stdout.write(`${JSON.stringify({ event: 'error', ...json })}\n`)
   }
 
   /** The command's result: JSON on stdout with --json, else human lines on stdout. */

@@ -6,7 +6,7 @@ import { formatBytes } from '../core/format.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
 import { openRepository, readMirrorConfig } from '../io/git/repository.js'
 import { Git } from '../io/git/run-git.js'
-import { Store } from '../io/store/store.js'
+import { Store, type StoredBundle } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
 import { seedRemote, type SeedRemoteResult } from '../seed/seed-remote.js'
 import { addNetworkOptions, networkFlags, positiveNumber, sizeArgument } from './network-flags.js'
@@ -54,12 +54,14 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
   const seeder = new Seeder({ store, net })
+  seeder.on('verified', (e: StoredBundle) => reporter.event({ event: 'verified', file: e.bundlePath },
+    `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
   try {
     let failures = 0
     const fail = (what: string, err: unknown): void => {
       if (!isMirrorError(err)) throw err
       failures++
-      reporter.event({ event: 'error', what, code: err.code, message: err.message }, `${cmd.name()}: ${what}: ${err.message}`)
+      reporter.error(`${cmd.name()}: ${what}: ${err.message}`, { what, code: err.code, message: err.message })
     }
     if (urls.length === 0) {
       const entries = await store.list()

@@ -10,7 +10,12 @@ export async function seedUntilStopped (
   seeder: Seeder, reporter: Reporter, o: { signal: AbortSignal, statusIntervalMs: number, started?: number }
 ): Promise<void> {
   const started = o.started ?? Date.now()
-  seeder.on('warning', (err: Error) => reporter.event({ event: 'warning', message: err.message }, `warning: ${err.message}`))
+  const warned = new Set<string>()   // webtorrent repeats a tracker failure every announce: say it once
+  seeder.on('warning', (err: Error) => {
+    if (warned.has(err.message)) return
+    warned.add(err.message)
+    reporter.event({ event: 'warning', message: err.message }, `warning: ${err.message}`)
+  })
   reporter.info(`seeding ${seeder.status().length} bundle(s); stop with Ctrl-C`)
   const status = setInterval(() => printStatus(reporter, seeder.status()), o.statusIntervalMs)
   if (!o.signal.aborted) await new Promise(resolve => o.signal.addEventListener('abort', resolve, { once: true }))

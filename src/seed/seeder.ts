@@ -22,7 +22,8 @@ interface Seeding { entry: StoredBundle, torrent: Torrent, stats: TransferStats 
 /**
  * Seeds store entries. A bundle whose size and mtime match its meta.json is
  * trusted as verified (no re-hash on restart); any other is verified piece by
- * piece first and seeded only if complete. Emits 'warning' for what it skips.
+ * piece first and seeded only if complete. Emits 'verified' (entry) after such
+ * a check, and 'warning' for what webtorrent reports as recoverable.
  */
 export class Seeder extends EventEmitter {
   readonly client: TorrentClient
@@ -63,6 +64,7 @@ export class Seeder extends EventEmitter {
       }
       const st = await stat(entry.bundlePath)   // verified: remember the file as it is now
       entry = await this.store.update(entry, { ...entry.meta, mtimeMs: st.mtimeMs })
+      this.emit('verified', entry)
     }
     this.seeding.set(entry.meta.infoHash, { entry, torrent, stats })
   }

@@ -2,6 +2,7 @@
 // (DHT, LPD, PEX, IPv6), bound to loopback, its lifetime bounded.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { runProcess } from './processes.js'
 import { freePort } from './wait.js'
@@ -73,6 +74,7 @@ export async function aria2Download (torrentFile: string, outDir: string, opts: 
   if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new Error(`refusing torrent name ${JSON.stringify(name)}`)
   // several candidates: aria2c binds the first that is still free
   const ports = [await freePort(), await freePort(), await freePort()]
+  await mkdir(outDir, { recursive: true })
   const args = aria2Args(torrentFile, outDir, ports, opts)
   const r = await runProcess('aria2c', args, { cwd: outDir, env, timeoutMs: opts.timeoutMs ?? 120000 })
   const file = path.join(outDir, name)
