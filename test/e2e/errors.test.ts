@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict'
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import bencode from 'bencode'
+import { git } from '../helpers/env.js'
+import { json, makeWorld, type World } from './world.js'
+
+const T = { timeout: 120_000 }
+
+/** One line on stderr naming the problem, exit status as DESIGN.md says. */
+function failsWith (r: { code: number | null, stderr: string }, code: number, pattern: RegExp): void {
+  assert.equal(r.code, code, `exit status; stderr:\n${r.stderr}`)
+  const lines = r.stderr.trim().split('\n')
+  assert.match(lines.at(-1)!, pattern)
+}
+
+async function recordRefs (w: World, cwd = w.work): Promise<string> {
+  return await w.git(['for-each-ref', 'refs/mirrors/'], cwd)
+}
+
+test('mirror-publish refuses bad input with one line and leaves nothing behind', T, async t => {
+  const w = await makeWorld(t)
+  const plain = path.join(w.dir, 'plain')
+  await mkdir(plain)
+  failsWith(await w.run('mirror-publish', w.net, plain), 1, /^mirror-publish: .*plain is not in a git repository$/)
+  failsWith(await w.run('mirror-publish', [...w.net, '--remote', 'nope']), 1, /^mirror-publish: no such remote 'nope'/)
+
+  for (const [url, why] of [
+    ['ftp://example.org/x.bundle', /is not http\(s\)$/],
+    ['https://user:secret@example.org/x.bundle', /contains credentials/],
+    ['https://example.org/a b.bundle', /white space/],
+    ['not a url', /white space|is not a URL/]
+  ] as const) {
+    failsWith(await w.run('mirror-publish', [...w.net, '--web-seed', url]), 1, new RegExp(`^mirror-publish: web seed .* ${why.source}`))
+  }
+  const file = path.join(w.dir, 'a-file')
+  await writeFile(file, '')
+  failsWith(await w.run('mirror-publish', [...w.net, '--store', path.join(file, 'store')]), 1, /^mirror-publish: store .* is not writable \(ENOTDIR\)$/)
+
+  assert.equal(await recordRefs(w), '', 'no record ref was written')
+  assert.equal(existsSync(path.join(w.work, '.git', 'mirror', 'bundles')), false, 'no bundle was made')
+  assert.equal(await w.git(['ls-remote', w.originUrl, 'refs/mirrors/*']), '')
+
+  failsWith(await w.run('mirror-publish', ['--bogus']), 2, /run with --help/)
+  failsWith(await w.run('mirror-publish', ['--port', 'x', ...w.net]), 2, /port "x" is not a number/)
+  failsWith(await w.run('mirror-seed', ['--duration', 'soon']), 2, /run with --help|positive number/)
+})
+
+test('mirror-publish refuses shallow and empty repositories', T, async t => {
+  const w = await makeWorld(t)
+  const shallow = path.join(w.dir, 'shallow')
+  await w.git(['clone', '--quiet', '--depth', '1', w.originUrl, shallow], w.dir)
+  failsWith(await w.run('mirror-publish', w.net, shallow), 1, /repository is shallow: a bundle needs the full history/)
+
+  const emptyOrigin = path.join(w.dir, 'srv', 'empty.git')
+  await w.git(['init', '--bare', '--quiet', emptyOrigin], w.dir)
+  const empty = path.join(w.dir, 'empty')
+  await w.git(['clone', '--quiet', w.server.url('empty.git'), empty], w.dir)
+  failsWith(await w.run('mirror-publish', w.net, empty), 1, /nothing to publish: remote 'origin' advertises no branches or tags$/)
+  failsWith(await w.run('mirror-publish', w.net, emptyOrigin), 1, /nothing to publish: this repository has no branches or tags$/)
+})
+
+test('a rejected push keeps the bundle and the local records; running mirror-publish again retries', T, async t => {
+  const w = await makeWorld(t)
+  const hook = path.join(w.origin, 'hooks', 'pre-receive')
+  await writeFile(hook, '#!/bin/sh\necho "records are frozen today" >&2\nexit 1\n')
+  await chmod(hook, 0o755)
+
+  const r = await w.run('mirror-publish', [...w.net, '--json'])
+  failsWith(r, 1, /^mirror-publish: push of refs\/mirrors\/\* to origin was rejected: .*pre-receive hook declined.*run mirror-publish again to retry/)
+  assert.equal(r.stdout, '', 'no result object for a failed publish')
+  assert.match(await recordRefs(w), /blob\trefs\/mirrors\/bundle\/torrent/)
+  assert.equal(await w.git(['ls-remote', w.originUrl, 'refs/mirrors/*']), '')
+
+  await writeFile(hook, '#!/bin/sh\nexit 0\n')
+  const retry = await w.run('mirror-publish', [...w.net, '--json'])
+  assert.equal(retry.code, 0, retry.stderr)
+  const out = json(retry)
+  assert.equal(out.bundle.reused, true, 'the retry reused the bundle made before the rejection')
+  assert.equal(out.push.outcome, 'pushed')
+  assert.match(await w.git(['ls-remote', w.originUrl, 'refs/mirrors/*']), /refs\/mirrors\/bundle\/torrent/)
+})
+
+/** Points the origin's torrent record at arbitrary bytes, as a hostile or broken server would. */
+async function setTorrentRecord (w: World, bytes: Uint8Array): Promise<void> {
+  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: Buffer.from(bytes) })
+  await git(['update-ref', 'refs/mirrors/bundle/torrent', oid], { cwd: w.origin, env: w.env })
+}
+
+function torrentWith (info: Record<string, unknown>): Uint8Array {
+  return bencode.encode({ announce: 'http://127.0.0.1:9/announce', info })
+}
+
+async function assertNothingWritten (store: string): Promise<void> {
+  const bundles = existsSync(path.join(store, 'bundles')) ? await readdir(path.join(store, 'bundles')) : []
+  assert.deepEqual(bundles, [], 'no store entry')
+  const tmp = existsSync(path.join(store, 'tmp')) ? await readdir(path.join(store, 'tmp')) : []
+  assert.deepEqual(tmp, [], 'no download started')
+}
+
+test('mirror-seed <url> rejects a hostile or broken torrent record before writing anything', T, async t => {
+  const w = await makeWorld(t)
+  const store = path.join(w.dir, 'ci-store')
+  const seed = async (...extra: string[]): ReturnType<World['run']> =>
+    await w.run('mirror-seed', [w.originUrl, '--store', store, '--duration', '5', ...extra, ...w.net], w.dir)
+
+  failsWith(await seed(), 1, /publishes no bundle \(no refs\/mirrors\/bundle\/torrent\)$/)
+
+  await setTorrentRecord(w, Buffer.from('this is not bencode'))
+  failsWith(await seed(), 1, /refs\/mirrors\/bundle\/torrent on .* does not parse as a torrent/)
+  await assertNothingWritten(store)
+
+  const pieces = new Uint8Array(20)
+  await setTorrentRecord(w, torrentWith({ name: '../../evil.bundle', length: 1000, 'piece length': 16384, pieces }))
+  failsWith(await seed(), 1, /file name "\.\.\/\.\.\/evil\.bundle" is not a plain <name>\.bundle/)
+  await setTorrentRecord(w, torrentWith({ name: 'x', files: [{ length: 1000, path: ['..', '..', 'evil.bundle'] }], 'piece length': 16384, pieces }))
+  failsWith(await seed(), 1, /holds several files; a bundle torrent holds one/)
+  await setTorrentRecord(w, torrentWith({ name: '/etc/evil.bundle', length: 1000, 'piece length': 16384, pieces }))
+  failsWith(await seed(), 1, /is not a plain <name>\.bundle/)
+  await setTorrentRecord(w, torrentWith({ name: 'ok.bundle', length: 100_000, 'piece length': 16384, pieces }))
+  failsWith(await seed(), 1, /piece table does not match the length/)
+  await assertNothingWritten(store)
+  assert.equal(existsSync(path.join(w.dir, 'evil.bundle')), false)
+  assert.equal(existsSync(path.join(path.dirname(w.dir), 'evil.bundle')), false)
+
+  // a genuine publish, but bigger than the caller accepts
+  assert.equal((await w.run('mirror-publish', w.net)).code, 0)
+  failsWith(await seed('--max-size', '1K'), 1, /the bundle is \d+ bytes, over the limit of 1024$/)
+  await assertNothingWritten(store)
+
+  const dead = w.originUrl.replace(/:\d+\//, ':9/')
+  failsWith(await w.run('mirror-seed', [dead, '--store', store, ...w.net], w.dir), 1, /cannot fetch the records of http:\/\/127\.0\.0\.1:9\//)
+})
