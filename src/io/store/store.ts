@@ -45,7 +45,27 @@ export class Store {
       const e = err as NodeJS.ErrnoException
       throw new MirrorError('STORE_NOT_WRITABLE', `store ${abs} is not writable (${e.code ?? e.message})`, { store: abs })
     }
-    return new Store(abs)
+    const store = new Store(abs)
+    await store.pruneTemp()
+    return store
+  }
+
+  /**
+   * Removes scratch directories a crashed run left (publish-*, records-*),
+   * once they are a day old: a concurrent run's are younger. Partial
+   * downloads (download-<infohash>) stay: a rerun resumes them.
+   */
+  async pruneTemp (maxAgeMs = 24 * 3600 * 1000): Promise<void> {
+    const tmp = path.join(this.root, 'tmp')
+    for (const name of await readdirOrEmpty(tmp)) {
+      if (!/^(publish|records)-[0-9a-f]+$/.test(name)) continue
+      const dir = path.join(tmp, name)
+      const st = await stat(dir).catch(() => null)
+      if (st !== null && Date.now() - st.mtimeMs > maxAgeMs) {
+        debug('removing stale %s', dir)
+        await rm(dir, { recursive: true, force: true })
+      }
+    }
   }
 
   bundleDir (start: string, end: string): string {
@@ -95,6 +115,7 @@ export class Store {
    * same state was committed meanwhile, the existing entry wins.
    */
   async commit (tempDir: string, meta: BundleMeta, torrent: Uint8Array): Promise<StoredBundle> {
+    parseBundleMeta(JSON.stringify(meta))   // an entry that would not load again never lands
     await writeFileAtomic(path.join(tempDir, `${meta.file}.torrent`), torrent)
     await writeFileAtomic(path.join(tempDir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
     const dir = this.bundleDir(meta.start, meta.end)
