@@ -19,6 +19,7 @@ export interface BundleHeader {
 }
 
 const SIGNATURES: Record<string, 2 | 3> = { '# v2 git bundle': 2, '# v3 git bundle': 3 }
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 function bad (message: string, line?: number): never {
   throw new MirrorError('BAD_BUNDLE', line === undefined ? message : `bundle header line ${line}: ${message}`, { line })
@@ -45,7 +46,12 @@ export function parseBundleHeader (bytes: Uint8Array): BundleHeader | null {
       if (version === undefined && buf.length >= 16 && SIGNATURES[buf.toString('latin1', 0, 15)] === undefined) bad('not a git bundle (no "# v2 git bundle" or "# v3 git bundle" signature)')
       return null
     }
-    const line = buf.toString('utf8', pos, nl)
+    let line: string
+    try {
+      line = utf8.decode(buf.subarray(pos, nl))
+    } catch {
+      bad('not valid UTF-8', lineNo + 1)
+    }
     pos = nl + 1
     lineNo++
 
@@ -59,8 +65,13 @@ export function parseBundleHeader (bytes: Uint8Array): BundleHeader | null {
       if (version !== 3 || prerequisites.length > 0 || refs.length > 0) bad('capability outside a v3 header', lineNo)
       const eq = line.indexOf('=')
       const key = eq === -1 ? line.slice(1) : line.slice(1, eq)
+      const value = eq === -1 ? true : line.slice(eq + 1)
       if (!/^[a-z][a-z0-9-]*$/.test(key)) bad('malformed capability', lineNo)
-      capabilities[key] = eq === -1 ? true : line.slice(eq + 1)
+      // gitformat-bundle(5): a reader must abort on a capability it does not know
+      if (key === 'object-format' && value !== 'sha1') bad(`unsupported object format ${String(value)}`, lineNo)
+      if (key === 'filter') bad('filtered (partial) bundles are not supported', lineNo)
+      if (key !== 'object-format') bad(`unknown capability @${key}`, lineNo)
+      capabilities[key] = value
       continue
     }
     if (line.startsWith('-')) {
@@ -77,9 +88,6 @@ export function parseBundleHeader (bytes: Uint8Array): BundleHeader | null {
     refs.push({ name, oid })
   }
 
-  const format = capabilities['object-format']
-  if (format !== undefined && format !== 'sha1') bad(`unsupported object format ${String(format)}`)
-  if (capabilities.filter !== undefined) bad('filtered (partial) bundles are not supported')
   if (refs.length === 0) bad('the bundle names no references')
   return { version, capabilities, prerequisites, refs, length: pos }
 }

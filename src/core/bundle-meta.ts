@@ -25,21 +25,28 @@ export interface BundleMeta {
 
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/
 
-/** Strict parse of meta.json; throws on anything unexpected. */
+const CHECKS: Record<keyof BundleMeta, (v: unknown) => boolean> = {
+  format: v => v === 1,
+  start: v => typeof v === 'string' && isOid(v),
+  end: v => typeof v === 'string' && isOid(v),
+  file: v => typeof v === 'string' && FILE.test(v),
+  size: v => Number.isSafeInteger(v) && (v as number) > 0,
+  sha256: v => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)),
+  infoHash: v => typeof v === 'string' && /^[0-9a-f]{40}$/.test(v),
+  refs: v => Array.isArray(v) && v.every(r => typeof r?.name === 'string' && isSafeRefName(r.name) && typeof r.oid === 'string' && isOid(r.oid)),
+  head: v => v === null || (typeof v === 'string' && isSafeRefName(v)),
+  created: v => typeof v === 'string',
+  mtimeMs: v => typeof v === 'number' && Number.isFinite(v)
+}
+
+/** Strict parse of meta.json: every field present and valid, nothing else; the error names the field. */
 export function parseBundleMeta (text: string): BundleMeta {
-  const m = JSON.parse(text) as Record<string, unknown>
-  const ok =
-    m.format === 1 &&
-    typeof m.start === 'string' && isOid(m.start) &&
-    typeof m.end === 'string' && isOid(m.end) &&
-    typeof m.file === 'string' && FILE.test(m.file) &&
-    Number.isSafeInteger(m.size) &&
-    (m.sha256 === null || (typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256))) &&
-    typeof m.infoHash === 'string' && /^[0-9a-f]{40}$/.test(m.infoHash) &&
-    Array.isArray(m.refs) && m.refs.every(r => typeof r?.name === 'string' && isSafeRefName(r.name) && typeof r.oid === 'string' && isOid(r.oid)) &&
-    (m.head === null || (typeof m.head === 'string' && isSafeRefName(m.head))) &&
-    typeof m.created === 'string' &&
-    typeof m.mtimeMs === 'number'
-  if (!ok) throw new Error('meta.json does not have the expected fields')
-  return m as unknown as BundleMeta
+  const m: unknown = JSON.parse(text)
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('meta.json is not an object')
+  for (const [key, ok] of Object.entries(CHECKS)) {
+    if (!ok((m as Record<string, unknown>)[key])) throw new Error(`meta.json: field ${key} is missing or invalid`)
+  }
+  const extra = Object.keys(m).find(k => !(k in CHECKS))
+  if (extra !== undefined) throw new Error(`meta.json: unknown field ${extra}`)
+  return m as BundleMeta
 }

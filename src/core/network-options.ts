@@ -55,7 +55,7 @@ export function resolveNetworkOptions (flags: NetworkFlags, config: MirrorConfig
   return {
     trackers: trackers === null ? null : [...new Set(trackers)],
     dht: flags.dht ?? gitBool('mirror.dht', config.dht) ?? true,
-    dhtBootstrap: bootstrap,
+    dhtBootstrap: bootstrap === null ? null : [...bootstrap],
     lsd: flags.lsd ?? gitBool('mirror.lsd', config.lsd) ?? true,
     upnp: flags.upnp ?? gitBool('mirror.upnp', config.upnp) ?? true,
     port: flags.port === undefined ? null : parsePort(flags.port)
@@ -88,6 +88,7 @@ export function gitBool (key: string, value: string | undefined): boolean | unde
   if (value === undefined) return undefined
   const v = value.trim().toLowerCase()
   if (['true', 'yes', 'on', '1'].includes(v)) return true
-  if (['false', 'no', 'off', '0', ''].includes(v)) return false
+  if (['false', 'no', 'off', ''].includes(v)) return false
+  if (/^[+-]?\d+$/.test(v)) return Number(v) !== 0   // git takes any integer
   throw new MirrorError('BAD_OPTION', `git config ${key}=${JSON.stringify(value)} is not a boolean`, { key })
 }

@@ -11,7 +11,8 @@ export function projectName (urlOrPath: string): string {
 }
 
 export function sanitizeName (name: string): string {
-  const clean = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').replace(/-+$/, '').slice(0, 64)
+  // starts with a letter or digit (what torrent-policy and meta.json accept), ends without '-'
+  const clean = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64).replace(/[-.]+$/, '')
   return clean === '' ? 'repository' : clean
 }
 

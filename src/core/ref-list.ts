@@ -10,9 +10,9 @@ export interface Ref { name: string; oid: string }
  */
 export interface RefState { refs: Ref[]; head: string | null }
 
-/** Sorted by name, byte order, HEAD included as a ref named `HEAD`. */
+/** Sorted by the UTF-8 bytes of the name (git's order), HEAD included as a ref named `HEAD`. */
 export function sortRefs (refs: Ref[]): Ref[] {
-  return [...refs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return [...refs].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)))
 }
 
 /** `<oid> <name>\n` per ref, sorted: the canonical text of a ref list. */

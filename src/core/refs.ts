@@ -33,8 +33,8 @@ export function isOid (s: string): boolean {
 export function isSafeRefName (name: string): boolean {
   if (name === 'HEAD') return true
   if (!name.startsWith('refs/') || name.length > 1024) return false
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return false
+  if (/[\x00-\x20\x7f~^:?*[\\\ufffd]/.test(name)) return false   // U+FFFD: bytes that were not UTF-8
   if (name.includes('..') || name.includes('//') || name.includes('@{')) return false
-  if (name.endsWith('/') || name.endsWith('.') || name.endsWith('.lock')) return false
-  return name.split('/').every(part => part !== '' && !part.startsWith('.'))
+  if (name.endsWith('/') || name.endsWith('.')) return false
+  return name.split('/').every(part => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'))
 }

@@ -48,7 +48,7 @@ export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref:
     throw new MirrorError('TOO_LARGE', `${ref}: the bundle is ${length} bytes, over the limit of ${opts.maxSize}`, { ref, length, maxSize: opts.maxSize })
   }
   const pieceLength = info['piece length']
-  if (typeof pieceLength !== 'number' || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_ACCEPTED_PIECE_LENGTH ||
+  if (typeof pieceLength !== 'number' || !Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_ACCEPTED_PIECE_LENGTH ||
       (pieceLength & (pieceLength - 1)) !== 0) {
     unsafe(ref, `piece length ${String(pieceLength)} is not a power of two between 16 KiB and 64 MiB`)
   }

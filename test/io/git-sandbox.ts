@@ -60,6 +60,7 @@ export async function sandbox (t: TestContext): Promise<Sandbox> {
         if (err !== null) reject(new Error(`git ${args.join(' ')}: ${String(err.message)}\n${String(stderr)}`))
         else resolve({ stdout, stderr: String(stderr) })
       })
+      child.stdin!.on('error', () => {})   // git may exit without reading stdin; its exit status tells
       child.stdin!.end(input ?? '')
     })
 

@@ -52,7 +52,7 @@ export class Git {
    * `onStderr` sees git's progress (lines end in \r or \n).
    */
   stream (args: string[], opts: { onStderr?: (chunk: string) => void, timeoutMs?: number } = {}): GitStream {
-    const child = this.spawnChild(args)
+    const child = this.spawnChild(args, undefined, opts.timeoutMs !== undefined)
     child.stdin!.end()
     if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
     const done = this.wait(child, args, opts.timeoutMs).then(({ code, stderr }) => {
@@ -62,7 +62,7 @@ export class Git {
   }
 
   private async exec (args: string[], opts: GitCallOptions): Promise<{ stdout: Buffer, stderr: string, code: number }> {
-    const child = this.spawnChild(args, opts.env)
+    const child = this.spawnChild(args, opts.env, opts.timeoutMs !== undefined)
     const out: Buffer[] = []
     child.stdout!.on('data', (b: Buffer) => out.push(b))
     child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
@@ -72,9 +72,19 @@ export class Git {
     return { stdout: Buffer.concat(out), stderr, code }
   }
 
-  private spawnChild (args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  /**
+   * With a timeout, git gets its own process group so that the timeout can
+   * kill what git started too (git-remote-http, ssh), which would otherwise
+   * hold the pipes open.
+   */
+  private spawnChild (args: string[], env: NodeJS.ProcessEnv | undefined, ownGroup: boolean): ChildProcess {
     debug('%s$ git %s', this.cwd, args.join(' '))
-    return spawn('git', args, { cwd: this.cwd, env: env === undefined ? this.env : { ...this.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    return spawn('git', args, {
+      cwd: this.cwd,
+      env: env === undefined ? this.env : { ...this.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: ownGroup
+    })
   }
 
   private async wait (child: ChildProcess, args: string[], timeoutMs?: number): Promise<{ code: number, stderr: string }> {
@@ -86,7 +96,10 @@ export class Git {
     let timedOut = false
     const timer = timeoutMs === undefined
       ? undefined
-      : setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, timeoutMs)
+      : setTimeout(() => {
+        timedOut = true
+        try { process.kill(-child.pid!, 'SIGKILL') } catch { child.kill('SIGKILL') }
+      }, timeoutMs)
     try {
       const code = await new Promise<number>((resolve, reject) => {
         child.once('error', (e: NodeJS.ErrnoException) => {
@@ -97,7 +110,8 @@ export class Git {
         child.once('close', (c, signal) => resolve(c ?? (signal === null ? 128 : 128 + 9)))
       })
       if (timedOut) {
-        throw new MirrorError('GIT_FAILED', `git ${args[0]} did not finish within ${Math.round(timeoutMs! / 1000)} s`, { args })
+        const limit = timeoutMs! < 1000 ? `${timeoutMs!} ms` : `${Math.round(timeoutMs! / 1000)} s`
+        throw new MirrorError('GIT_FAILED', `git ${subcommand(args)} did not finish within ${limit}`, { args })
       }
       return { code, stderr: Buffer.concat(err).toString('utf8') }
     } finally {
@@ -113,7 +127,16 @@ export function gitReason (stderr: string): string {
   return (fatal.at(-1) ?? lines.at(-1) ?? '').replace(/^(fatal|error):\s*/, '')
 }
 
+/** The git command an argument list runs, past global options (`-c k=v`, `-C dir`, `--no-pager`). */
+export function subcommand (args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c' || args[i] === '-C') i++
+    else if (!args[i]!.startsWith('-')) return args[i]!
+  }
+  return args[0] ?? ''
+}
+
 function gitFailed (args: string[], r: GitResult): MirrorError {
   const reason = gitReason(r.stderr) || `exit status ${r.code}`
-  return new MirrorError('GIT_FAILED', `git ${args[0]} failed: ${reason}`, { args, code: r.code, stderr: r.stderr })
+  return new MirrorError('GIT_FAILED', `git ${subcommand(args)} failed: ${reason}`, { args, code: r.code, stderr: r.stderr })
 }

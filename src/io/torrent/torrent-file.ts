@@ -26,7 +26,7 @@ export async function makeTorrent (file: string, o: MakeTorrentOptions): Promise
       name: o.name,
       pieceLength: o.pieceLength,
       announceList: o.trackers.map(t => [t]),   // [] means none: never the library's public defaults
-      urlList: o.webSeeds,
+      ...(o.webSeeds.length > 0 ? { urlList: o.webSeeds } : {}),   // no empty url-list, as retargetTorrent writes it
       createdBy: `git-torrent-mirror/${VERSION}`,
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     }, (err, torrent) => err === null ? resolve(Buffer.from(torrent)) : reject(err))

@@ -1,0 +1,175 @@
+// The Git runner against real git.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { Git, gitReason } from '../../src/io/git/run-git.js'
+import { sandbox } from './git-sandbox.js'
+
+test('Git.run: stdout, stderr and code of a success', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const tip = await sb.commit(repo, 'a.txt', 'one\n')
+  const git = new Git(repo, sb.env)
+  const r = await git.run(['rev-parse', 'HEAD'])
+  assert.deepEqual(r, { stdout: `${tip}\n`, stderr: '', code: 0 })
+})
+
+test('Git.run: a failure is GIT_FAILED carrying git\'s reason', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  await sb.commit(repo, 'a.txt', 'one\n')
+  const git = new Git(repo, sb.env)
+  await assert.rejects(git.run(['rev-parse', '--verify', 'no-such-branch']), (err: any) => {
+    assert.equal(err.name, 'MirrorError')
+    assert.equal(err.code, 'GIT_FAILED')
+    assert.equal(err.message, 'git rev-parse failed: Needed a single revision')
+    assert.deepEqual(err.data.args, ['rev-parse', '--verify', 'no-such-branch'])
+    assert.equal(err.data.code, 128)
+    assert.equal(err.data.stderr, 'fatal: Needed a single revision\n')
+    return true
+  })
+})
+
+test('Git.run: outside a repository, the reason says so', async (t) => {
+  const sb = await sandbox(t)
+  const plain = path.join(sb.dir, 'plain')
+  await mkdir(plain)
+  const git = new Git(plain, { ...sb.env, GIT_CEILING_DIRECTORIES: sb.dir })
+  await assert.rejects(git.run(['rev-parse', '--git-dir']), {
+    name: 'MirrorError', code: 'GIT_FAILED', message: /^git rev-parse failed: not a git repository/
+  })
+})
+
+test('Git.run: without stderr the message gives the exit status', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const git = new Git(repo, sb.env)
+  await assert.rejects(git.run(['rev-parse', '--verify', '--quiet', 'nope']), {
+    name: 'MirrorError', code: 'GIT_FAILED', message: 'git rev-parse failed: exit status 1'
+  })
+})
+
+test('Git.run: okCodes turn an exit status into an answer', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const git = new Git(repo, sb.env)
+  const r = await git.run(['rev-parse', '--verify', '--quiet', 'nope'], { okCodes: [1] })
+  assert.deepEqual(r, { stdout: '', stderr: '', code: 1 })
+  const r128 = await git.run(['rev-parse', '--verify', 'nope'], { okCodes: [1, 128] })
+  assert.equal(r128.code, 128)
+  assert.match(r128.stderr, /^fatal: Needed a single revision/)
+  // an exit status not listed still fails
+  await assert.rejects(git.run(['rev-parse', '--verify', 'nope'], { okCodes: [1] }), { code: 'GIT_FAILED' })
+})
+
+test('Git.run / runBuffer: input on stdin, bytes out exactly', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const git = new Git(repo, sb.env)
+  const blob = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x0d, 0x80, 0x00])
+  const oid = (await git.run(['hash-object', '-w', '--stdin'], { input: blob })).stdout.trim()
+  assert.equal(oid, createHash('sha1').update(Buffer.concat([Buffer.from(`blob ${blob.length}\0`), blob])).digest('hex'))
+  assert.deepEqual(await git.runBuffer(['cat-file', 'blob', oid]), blob)
+  // a string input, and a large one (more than a pipe buffer)
+  const big = 'x'.repeat(1 << 20)
+  const bigOid = (await git.run(['hash-object', '-w', '--stdin'], { input: big })).stdout.trim()
+  assert.equal((await git.runBuffer(['cat-file', 'blob', bigOid])).length, 1 << 20)
+})
+
+test('Git: the environment given is the one git sees, with the locale pinned', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const git = new Git(repo, { ...sb.env, LC_ALL: 'de_DE.UTF-8', GIT_TERMINAL_PROMPT: '1' })
+  assert.equal(git.env.LC_ALL, 'C')
+  assert.equal(git.env.GIT_TERMINAL_PROMPT, '0')
+  assert.equal((await git.run(['var', 'GIT_AUTHOR_IDENT'])).stdout, 'Test User <test@example.com> 1704067200 +0000\n')
+  // per-call env on top
+  const other = await git.run(['var', 'GIT_AUTHOR_IDENT'], { env: { GIT_AUTHOR_NAME: 'Other' } })
+  assert.equal(other.stdout, 'Other <test@example.com> 1704067200 +0000\n')
+  // the user's own config is not read: the global config is the sandbox's
+  assert.equal((await git.run(['config', '--global', 'user.name'])).stdout, 'Test User\n')
+  // at() keeps the environment
+  const elsewhere = git.at(sb.dir)
+  assert.equal(elsewhere.cwd, sb.dir)
+  assert.deepEqual(elsewhere.env, git.env)
+})
+
+test('Git.run: timeoutMs kills a git that hangs', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const fifo = path.join(sb.dir, 'fifo')
+  execFileSync('mkfifo', [fifo])
+  const git = new Git(repo, sb.env)
+  const started = Date.now()
+  // hash-object blocks opening a FIFO that nobody writes
+  await assert.rejects(git.run(['hash-object', fifo], { timeoutMs: 300 }), (err: any) => {
+    assert.equal(err.name, 'MirrorError')
+    assert.equal(err.code, 'GIT_FAILED')
+    assert.equal(err.message, 'git hash-object did not finish within 300 ms')
+    assert.deepEqual(err.data, { args: ['hash-object', fifo] })
+    return true
+  })
+  const elapsed = Date.now() - started
+  assert.ok(elapsed >= 250 && elapsed < 3000, `took ${elapsed} ms`)
+})
+
+test('Git.run: timeoutMs also bounds a git whose child process hangs', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const git = new Git(repo, sb.env)
+  const started = Date.now()
+  await assert.rejects(git.run(['-c', 'alias.hang=!sleep 2', 'hang'], { timeoutMs: 200 }), { code: 'GIT_FAILED', message: /did not finish/ })
+  const elapsed = Date.now() - started
+  assert.ok(elapsed < 1500, `took ${elapsed} ms for a 200 ms timeout`)
+})
+
+test('Git: the message names the git command when options come first', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  await assert.rejects(new Git(repo, sb.env).run(['-c', 'core.abbrev=12', 'rev-parse', '--verify', 'nope']), {
+    code: 'GIT_FAILED', message: /^git rev-parse failed/
+  })
+})
+
+test('Git.run: no git on PATH is GIT_FAILED saying so', async (t) => {
+  const sb = await sandbox(t)
+  const git = new Git(sb.dir, { ...sb.env, PATH: path.join(sb.dir, 'no-bin') })
+  await assert.rejects(git.run(['--version']), { name: 'MirrorError', code: 'GIT_FAILED', message: 'git is not installed (no git on PATH)' })
+})
+
+test('Git.stream: stdout streamed, done settles on exit', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  await sb.commit(repo, 'a.txt', 'one\n')
+  const git = new Git(repo, sb.env)
+  const chunks: Buffer[] = []
+  const stderr: string[] = []
+  const s = git.stream(['bundle', 'create', '--progress', '-', '--all'], { onStderr: c => stderr.push(c) })
+  s.child.stdout!.on('data', (b: Buffer) => chunks.push(b))
+  await s.done
+  assert.match(Buffer.concat(chunks).subarray(0, 16).toString('latin1'), /^# v[23] git bundle\n/)
+  assert.match(stderr.join(''), /Counting objects|Writing objects|Enumerating objects/)
+
+  const bad = git.stream(['cat-file', 'blob', 'f'.repeat(40)])
+  bad.child.stdout!.resume()
+  await assert.rejects(bad.done, { name: 'MirrorError', code: 'GIT_FAILED', message: /^git cat-file failed: / })
+})
+
+test('gitReason: table', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['', ''],
+    ['fatal: repository not found\n', 'repository not found'],
+    ['error: src refspec x does not match any\nerror: failed to push some refs to \'y\'\n', 'failed to push some refs to \'y\''],
+    ['warning: w\nfatal: f\nhint: h\n', 'f'],
+    ['just a line\nthe last line\n', 'the last line'],
+    ['Receiving objects:  50% (1/2)\rReceiving objects: 100% (2/2), done.\r\nfatal: early EOF\r\n', 'early EOF'],
+    ['   \n\n', ''],
+    ['remote: error: denied\n', 'remote: error: denied']
+  ]
+  for (const [stderr, want] of cases) {
+    await t.test(JSON.stringify(stderr), () => assert.equal(gitReason(stderr), want))
+  }
+})
