@@ -6,11 +6,11 @@ import { DEFAULT_TRACKERS, resolveNetworkOptions, type NetworkFlags, type Networ
 import type { OnProgress } from '../core/progress.js'
 import { bundleFileName, projectName } from '../core/project-name.js'
 import { formatUrlList } from '../core/records.js'
-import { refListId } from '../core/ref-list.js'
+import { refListId, type RefState } from '../core/ref-list.js'
 import { ZERO_OID } from '../core/refs.js'
 import { normalizeWebSeed } from '../core/web-seed.js'
 import { pushRecords, writeRecords, type PushOutcome, type RecordOids } from '../io/git/records.js'
-import { openRepository, readMirrorConfig } from '../io/git/repository.js'
+import { openRepository, readMirrorConfig, type Repository } from '../io/git/repository.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
 import { magnetOf, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
@@ -105,9 +105,10 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   }
 }
 
+/** A new store entry: bundle and torrent made under tmp/, committed by one rename. */
 async function build (
-  o: PublishOptions, repo: Awaited<ReturnType<typeof openRepository>>, store: Store,
-  state: Parameters<typeof createBundle>[1], t: { end: string, fileName: string, trackers: string[], webSeeds: string[] }
+  o: PublishOptions, repo: Repository, store: Store, state: RefState,
+  t: { end: string, fileName: string, trackers: string[], webSeeds: string[] }
 ): Promise<StoredBundle> {
   const tmp = await store.makeTemp('publish')
   try {

@@ -32,7 +32,10 @@ export async function downloadTorrent (client: TorrentClient, parsed: ParsedTorr
     await new Promise<void>((resolve, reject) => {
       let last = -1
       let lastChange = Date.now()
-      torrent.once('done', () => resolve())
+      torrent.once('done', () => {
+        o.onProgress?.({ phase: 'download', loaded: parsed.length, total: parsed.length, detail: `peers ${torrent.numPeers}` })
+        resolve()
+      })
       torrent.once('error', (err: Error) => reject(new MirrorError('TORRENT_FAILED', `torrent ${parsed.infoHash}: ${err.message}`, { infoHash: parsed.infoHash })))
       torrent.on('warning', (err: Error) => debug('warning %s: %s', parsed.infoHash, err.message))
       onAbort = () => reject(new MirrorError('ABORTED', 'download interrupted; the partial download is kept and a rerun resumes it'))
@@ -42,7 +45,7 @@ export async function downloadTorrent (client: TorrentClient, parsed: ParsedTorr
         const got = torrent.ready ? torrent.downloaded : -1
         if (got !== last) { last = got; lastChange = Date.now() }
         if (torrent.ready) {
-          o.onProgress?.({ phase: 'download', loaded: got, total: parsed.length, detail: `${torrent.numPeers} peers, ${Math.round(torrent.downloadSpeed)} B/s` })
+          o.onProgress?.({ phase: 'download', loaded: got, total: parsed.length, detail: `peers ${torrent.numPeers}` })
         }
         if (torrent.ready && Date.now() - lastChange > o.stallTimeoutMs) {
           reject(new MirrorError('DOWNLOAD_STALLED',
