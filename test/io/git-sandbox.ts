@@ -1,13 +1,11 @@
-// A temp directory and a pinned environment for tests that run git, the way
-// git's own test suite pins it: HOME and the global config inside the temp
-// directory, no system config, UTC, fixed dates, C locale. Removed in t.after.
+// Git helpers for io tests on top of the shared pinned environment
+// (test/helpers/env.ts): a temp directory removed in t.after, repositories
+// initialised and committed to in it.
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
-
-export const FIXED_DATE = '2024-01-01T00:00:00Z'
+import { makeTestEnv } from '../helpers/env.js'
 
 export interface Sandbox {
   /** The temp directory (real path). */
@@ -25,34 +23,9 @@ export interface Sandbox {
 }
 
 export async function sandbox (t: TestContext): Promise<Sandbox> {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'gtm-test-')))
-  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
-  const home = path.join(dir, 'home')
-  await mkdir(home)
-  const gitconfig = path.join(home, '.gitconfig')
-  await writeFile(gitconfig, '[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n')
-
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('GIT_') || /^(DEBUG|https?_proxy|HTTPS?_PROXY|all_proxy|ALL_PROXY)$/.test(k)) continue
-    env[k] = v
-  }
-  Object.assign(env, {
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    GIT_CONFIG_GLOBAL: gitconfig,
-    GIT_CONFIG_NOSYSTEM: '1',
-    TZ: 'UTC',
-    LC_ALL: 'C',
-    LANG: 'C',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_AUTHOR_NAME: 'Test User',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_AUTHOR_DATE: FIXED_DATE,
-    GIT_COMMITTER_NAME: 'Test User',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_COMMITTER_DATE: FIXED_DATE
-  })
+  const te = await makeTestEnv('gtm-test-')
+  t.after(async () => { await te.cleanup() })
+  const { dir, env } = te
 
   const run = async (cwd: string, args: string[], input?: string | Buffer, encoding: 'utf8' | 'buffer' = 'utf8'): Promise<{ stdout: string | Buffer, stderr: string }> =>
     await new Promise((resolve, reject) => {
