@@ -138,10 +138,11 @@ async function build (
 
 /** Same infohash, new announce list or web seeds when the options changed. */
 async function retarget (store: Store, entry: StoredBundle, trackers: string[], webSeeds: string[]): Promise<StoredBundle> {
-  const parsed = await readTorrent(await readFile(entry.torrentPath), entry.torrentPath)
+  const current = await readFile(entry.torrentPath)
+  const parsed = await readTorrent(current, entry.torrentPath)
   const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
   if (same(parsed.announce, trackers) && same(parsed.urlList, webSeeds)) return entry
-  const torrent = retargetTorrent(await readFile(entry.torrentPath), trackers, webSeeds)
+  const torrent = retargetTorrent(current, trackers, webSeeds)
   if ((await readTorrent(torrent, 'the updated torrent')).infoHash !== entry.meta.infoHash) {
     throw new Error('retargeting the torrent changed its infohash')
   }
