@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../core/version.js'
 import { publishCommand } from './publish-command.js'
+import { runCli } from './run.js'
 import { seedCommand } from './seed-command.js'
 
 const COMMANDS: Record<string, (name: string) => Command> = {
@@ -34,7 +35,6 @@ export async function main (program: string, argv: string[]): Promise<void> {
     await configure(cmd).parseAsync(argv, { from: 'user' })
   } catch (err) {
     // only commander's own (usage, --help, --version) reach here; commands exit through runCli
-    const { runCli } = await import('./run.js')
     await runCli(program, async () => { throw err })
   }
 }

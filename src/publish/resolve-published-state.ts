@@ -1,8 +1,8 @@
-import { MirrorError } from '../core/errors.js'
+import { isMirrorError, MirrorError } from '../core/errors.js'
 import type { Ref, RefState } from '../core/ref-list.js'
 import { isPublishedRef } from '../core/refs.js'
 import { listRemote } from '../io/git/list-remote.js'
-import { hasRemote, resolveRemote, type Repository } from '../io/git/repository.js'
+import { resolveRemote, type Repository } from '../io/git/repository.js'
 import type { Git } from '../io/git/run-git.js'
 
 export interface PublishTarget {
@@ -22,9 +22,14 @@ export interface PublishTarget {
  */
 export async function resolvePublishedState (repo: Repository, o: { remote?: string, push: boolean }): Promise<PublishTarget> {
   const { git } = repo
-  let remote: { name: string, url: string } | null = null
-  if (!repo.bare || o.remote !== undefined) remote = await resolveRemote(git, o.remote ?? 'origin')
-  else if (await hasRemote(git, 'origin')) remote = await resolveRemote(git, 'origin')
+  let remote: { name: string, url: string } | null
+  try {
+    remote = await resolveRemote(git, o.remote ?? 'origin')
+  } catch (err) {
+    // a bare repository without origin is the server's own copy: nothing to push to
+    if (!(repo.bare && o.remote === undefined && isMirrorError(err, 'NO_SUCH_REMOTE'))) throw err
+    remote = null
+  }
 
   const listing = remote !== null && (!repo.bare || o.push) ? await listRemote(git, remote.name) : null
   const remoteRecords = new Map((listing?.refs ?? []).filter(r => r.name.startsWith('refs/mirrors/')).map(r => [r.name, r.oid]))

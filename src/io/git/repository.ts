@@ -32,10 +32,6 @@ export async function resolveRemote (git: Git, remote: string): Promise<{ name: 
   return { name: remote, url: r.stdout.trim() }
 }
 
-export async function hasRemote (git: Git, remote: string): Promise<boolean> {
-  return (await git.run(['remote', 'get-url', '--', remote], { okCodes: [2, 128] })).code === 0
-}
-
 function looksLikeUrl (s: string): boolean {
   return s.includes('/') || s.includes(':') || s.startsWith('.')
 }
