@@ -1,11 +1,13 @@
 import { Command } from 'commander'
 import { VERSION } from '../core/version.js'
+import { cloneCommand } from './clone-command.js'
 import { publishCommand } from './publish-command.js'
 import { runCli } from './run.js'
 import { seedCommand } from './seed-command.js'
 
 const COMMANDS: Record<string, (name: string) => Command> = {
   publish: publishCommand,
+  clone: cloneCommand,
   seed: seedCommand
 }
 

@@ -1,6 +1,16 @@
+import os from 'node:os'
+import path from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import { parseSize } from '../core/format.js'
 import type { NetworkFlags } from '../core/network-options.js'
+
+/** Largest bundle a download accepts unless --max-size says otherwise. */
+export const DEFAULT_MAX_SIZE = 64 * 2 ** 30
+
+/** Where mirror-clone keeps partial downloads, and mirror-seed its store outside a repository. */
+export function defaultCacheDir (): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'git-torrent-mirror')
+}
 
 const collect = (value: string, previous: unknown): string[] => [...(Array.isArray(previous) ? previous : []), value]
 

@@ -1,4 +1,3 @@
-import os from 'node:os'
 import path from 'node:path'
 import { Command } from 'commander'
 import { isMirrorError, MirrorError } from '../core/errors.js'
@@ -9,13 +8,11 @@ import { Git } from '../io/git/run-git.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
 import { seedRemote, type SeedRemoteResult } from '../seed/seed-remote.js'
-import { addNetworkOptions, networkFlags, positiveNumber, sizeArgument } from './network-flags.js'
+import { addNetworkOptions, DEFAULT_MAX_SIZE, defaultCacheDir, networkFlags, positiveNumber, sizeArgument } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
 import { stopSignal } from './stop-signal.js'
-
-export const DEFAULT_MAX_SIZE = 64 * 2 ** 30
 
 export function seedCommand (name: string): Command {
   const cmd = new Command(name)
@@ -96,8 +93,7 @@ async function locateStore (store: string | undefined, haveUrls: boolean): Promi
     if (store === undefined && !haveUrls) {
       throw new MirrorError('NOT_A_REPOSITORY', 'not in a git repository: run it where you published, pass --store DIR, or name remote URLs to reseed')
     }
-    const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache')
-    return { storeDir: store ?? path.join(cache, 'git-torrent-mirror'), git: new Git(cwd) }
+    return { storeDir: store ?? defaultCacheDir(), git: new Git(cwd) }
   }
 }
 

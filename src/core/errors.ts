@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'BAD_BUNDLE'
   | 'TORRENT_FAILED'
   | 'ABORTED'
+  | 'DESTINATION_EXISTS'    // mirror-clone's directory exists and is not empty
 
 export class MirrorError extends Error {
   readonly code: ErrorCode

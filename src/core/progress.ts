@@ -14,3 +14,19 @@ export function parseGitProgress (line: string): { step: string, done: number, t
   const m = /^(?:remote: )?([A-Za-z ]+):\s+(\d+)% \((\d+)\/(\d+)\)/.exec(line.trim())
   return m === null ? null : { step: m[1]!, done: Number(m[3]), total: Number(m[4]) }
 }
+
+/**
+ * An `onStderr` for a git command run with --progress: each progress line
+ * becomes a Progress of `phase` (counting objects: loaded/total), the step
+ * ("Receiving objects") as detail. Chunks may split a line; a partial line
+ * is simply not reported.
+ */
+export function gitProgressTo (phase: string, onProgress?: OnProgress): ((chunk: string) => void) | undefined {
+  if (onProgress === undefined) return undefined
+  return (chunk: string) => {
+    for (const line of chunk.split(/[\r\n]+/)) {
+      const p = parseGitProgress(line)
+      if (p !== null) onProgress({ phase, loaded: p.done, total: p.total, detail: p.step.toLowerCase() })
+    }
+  }
+}

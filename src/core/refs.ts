@@ -5,6 +5,8 @@
  */
 export const RECORDS_PREFIX = 'refs/mirrors/'
 export const STAGING_PREFIX = 'refs/mirror/'
+/** Where a clone stages what a bundle from the swarm carries. */
+export const TORRENT_STAGING = `${STAGING_PREFIX}torrent/`
 
 export const RECORD_REFS = {
   torrent: 'refs/mirrors/bundle/torrent',

@@ -31,7 +31,15 @@ declare module 'parse-torrent' {
     createdBy?: string
     private?: boolean
   }
+  /** What a magnet URI parses to: no info dictionary. */
+  export interface ParsedMagnet {
+    infoHash: string
+    announce?: string[]
+    urlList?: string[]
+    [key: string]: unknown
+  }
   function parseTorrent (torrentId: Uint8Array): Promise<ParsedTorrent>
+  function parseTorrent (magnetUri: string): Promise<ParsedMagnet>
   export default parseTorrent
   export function toMagnetURI (parsed: Partial<ParsedTorrent> & { infoHash: string }): string
   export function toTorrentFile (parsed: ParsedTorrent): Uint8Array
@@ -70,6 +78,10 @@ declare module 'webtorrent' {
     done: boolean
     ready: boolean
     destroyed: boolean
+    /** Set once the info dictionary is known (at once for a .torrent, from peers for a magnet). */
+    metadata: Uint8Array | null
+    info: Record<string, unknown> | undefined
+    torrentFile: Uint8Array
     numPeers: number
     downloadSpeed: number
     uploadSpeed: number
@@ -106,7 +118,7 @@ declare module 'webtorrent' {
     destroyed: boolean
     torrentPort: number
     address (): { address: string, port: number } | null
-    add (torrent: Uint8Array | ParsedTorrent, opts: AddOptions, onTorrent?: (t: Torrent) => void): Torrent
+    add (torrent: Uint8Array | ParsedTorrent | { infoHash: string, announce: string[], urlList: string[] }, opts: AddOptions, onTorrent?: (t: Torrent) => void): Torrent
     remove (torrentId: string | Torrent, opts: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): Promise<void>
     destroy (cb?: (err?: Error | null) => void): void
   }

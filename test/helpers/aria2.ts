@@ -2,10 +2,12 @@
 // (DHT, LPD, PEX, IPv6), bound to loopback, its lifetime bounded.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { runProcess } from './processes.js'
-import { freePort } from './wait.js'
+import { peerPieceCount, torrentFacts } from './bt-probe.js'
+import { runProcess, startProcess } from './processes.js'
+import type { TrackerAnnounce } from './tracker.js'
+import { freePort, waitUntil } from './wait.js'
 
 let available: boolean | undefined
 
@@ -82,4 +84,104 @@ export async function aria2Download (torrentFile: string, outDir: string, opts: 
     throw new Error(`aria2c failed (exit ${r.code ?? r.signal}) for ${torrentFile}:\n${r.stdout.slice(-6000)}${r.stderr.slice(-4000)}`)
   }
   return { file }
+}
+
+export interface Aria2SeedOptions {
+  /** how long aria2c may seed (--stop), and the bound on getting ready; default 120 s */
+  timeoutMs?: number
+  env?: NodeJS.ProcessEnv
+  /**
+   * A tracker this helper started (tracker.ts). When given, aria2Seed also waits
+   * until that tracker has answered aria2c's announce of this torrent as a seeder
+   * (its port, left=0), so a downloader announcing afterwards gets aria2c's address.
+   */
+  tracker?: { readonly announces: readonly TrackerAnnounce[] }
+}
+
+export interface Aria2Seeder {
+  /** aria2c's BitTorrent TCP port on 127.0.0.1 */
+  port: number
+  /** SIGTERM, SIGKILL after 5 s (aria2c takes about 1 s). Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * aria2c seeding the complete file dataDir/<torrent name>: --check-integrity,
+ * --seed-ratio=0.0 and no --seed-time (it seeds until stop() or timeoutMs),
+ * loopback only, DHT/LPD/PEX off, announcing to the torrent's own trackers.
+ *
+ * Ready means, in this order:
+ * 1. aria2c printed "IPv4 BitTorrent: listening on TCP port N" (it does so after
+ *    the integrity check): that is `port`;
+ * 2. a BitTorrent handshake to 127.0.0.1:N for this infohash gets a bitfield with
+ *    every piece: it verified the data and serves it (a wrong or short file never
+ *    gets there: aria2Seed rejects at timeoutMs and stops aria2c);
+ * 3. with `tracker`: the tracker answered its announce as a seeder. aria2c's first
+ *    announce comes about 1 s after it listens; without `tracker`, do not count
+ *    on it having announced yet.
+ * aria2c never writes into dataDir while seeding a complete file.
+ */
+export async function aria2Seed (torrentFile: string, dataDir: string, opts: Aria2SeedOptions = {}): Promise<Aria2Seeder> {
+  const timeoutMs = opts.timeoutMs ?? 120000
+  const deadline = Date.now() + timeoutMs
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) }
+  for (const k of PROXY_VARS) delete env[k]
+  const facts = torrentFacts(await readFile(torrentFile))
+  const name = await aria2TorrentName(torrentFile, env)
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new Error(`refusing torrent name ${JSON.stringify(name)}`)
+  if (!existsSync(path.join(dataDir, name))) throw new Error(`nothing to seed: ${path.join(dataDir, name)} does not exist`)
+  const ports = [await freePort(), await freePort(), await freePort()]
+  const args = [
+    '--no-conf=true',
+    '--no-netrc=true',
+    '--enable-dht=false',
+    '--enable-dht6=false',
+    '--bt-enable-lpd=false',
+    '--enable-peer-exchange=false',
+    '--disable-ipv6=true',
+    '--interface=127.0.0.1',
+    `--listen-port=${ports.join(',')}`,
+    '--check-integrity=true',
+    '--seed-ratio=0.0', // no ratio limit; and no --seed-time: seed until stopped
+    '--bt-tracker-connect-timeout=5',
+    '--bt-tracker-timeout=5',
+    `--stop=${Math.ceil(timeoutMs / 1000)}`,
+    `--stop-with-process=${process.pid}`,
+    `--dir=${dataDir}`,
+    '--auto-file-renaming=false',
+    '--file-allocation=none',
+    '--console-log-level=notice',
+    '--summary-interval=0',
+    '--show-console-readout=false',
+    '--enable-color=false',
+    torrentFile
+  ]
+  const p = startProcess('aria2c', args, { cwd: dataDir, env })
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => (stopping ??= p.stop('SIGTERM', 5000).then(() => {}))
+  const left = (): number => Math.max(0, deadline - Date.now())
+  try {
+    const port = Number((await p.waitFor(/IPv4 BitTorrent: listening on TCP port (\d+)/, { timeoutMs: left() }))[1])
+    let last = 'no answer yet'
+    await waitUntil(async () => {
+      try {
+        const have = await peerPieceCount(port, facts, Math.min(2000, Math.max(1, left())))
+        last = `it had ${have}`
+        return have === facts.pieces
+      } catch (err) {
+        last = (err as Error).message
+        return false
+      }
+    }, { timeoutMs: left(), intervalMs: 100, what: `aria2c on port ${port} to have all ${facts.pieces} pieces of ${facts.infoHash}` })
+      .catch((err: Error) => { throw new Error(`${err.message} (${last})\n--- aria2c output\n${p.stdout().slice(-3000)}${p.stderr().slice(-2000)}`) })
+    const tracker = opts.tracker
+    if (tracker !== undefined) {
+      await waitUntil(() => tracker.announces.some(a => a.infoHash === facts.infoHash && a.port === port && a.left === 0 && a.event !== 'stop'),
+        { timeoutMs: left(), what: `the tracker to hear aria2c (port ${port}) announce ${facts.infoHash} as a seeder` })
+    }
+    return { port, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
 }

@@ -6,14 +6,20 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
+import WebTorrent, { type Torrent } from 'webtorrent'
 import { makeRepo } from '../../fixtures/make-repo.js'
+import { makeTorrent } from '../../src/io/torrent/torrent-file.js'
+import { aria2Download, aria2Seed, hasAria2 } from './aria2.js'
+import { peerPieceCount, torrentFacts } from './bt-probe.js'
+import { destroyDhtNode, dhtNode, startDht, type DhtNode } from './dht.js'
 import { git, makeTestEnv, type TestEnv } from './env.js'
+import { startGitDaemon } from './git-daemon.js'
 import { startGitServer } from './git-server.js'
 import { httpRequest } from './http-request.js'
 import { killAll, repoRoot, runProcess, startProcess } from './processes.js'
 import { parseRange, startStaticServer } from './static-server.js'
 import { startTracker } from './tracker.js'
-import { freePort, waitUntil } from './wait.js'
+import { freePort, waitUntil, withDeadline } from './wait.js'
 
 async function testEnv (t: { after(fn: () => Promise<void>): void }): Promise<TestEnv> {
   const te = await makeTestEnv()
@@ -293,3 +299,163 @@ async function rawGet (port: number, rawPath: string): Promise<string> {
     sock.setTimeout(5000, () => sock.destroy(new Error('raw GET timed out')))
   })
 }
+
+/** The bootstrap list a bittorrent-dht node (or webtorrent's) was given, as k-rpc keeps it. */
+function bootstrapOf (node: unknown): string[] {
+  const list = (node as { _rpc: { bootstrap: Array<{ host: string; port: number }> } })._rpc.bootstrap
+  return list.map(b => `${b.host}:${b.port}`)
+}
+
+test('dht: a private loopback DHT finds a peer announced by another node; never the public routers', { timeout: 30000 }, async (t) => {
+  const dht = await startDht()
+  t.after(async () => await dht.close())
+  assert.equal(dht.ports.length, 3)
+  assert.equal(dht.bootstrap, `127.0.0.1:${dht.ports[0]}`)
+  for (const n of dht.nodes) assert.equal(n.address().address, '127.0.0.1')
+  assert.deepEqual(dht.nodes.map(bootstrapOf), [[], [dht.bootstrap], [dht.bootstrap]])
+
+  const announcer: DhtNode = await dhtNode([dht.bootstrap])
+  t.after(async () => await destroyDhtNode(announcer))
+  assert.deepEqual(bootstrapOf(announcer), [dht.bootstrap])
+  const infoHash = randomBytes(20).toString('hex')
+  await new Promise<void>((resolve, reject) => announcer.announce(infoHash, 51413, err => err ? reject(err) : resolve()))
+  assert.deepEqual(await dht.waitForPeer(infoHash, { timeoutMs: 10000 }), [{ host: '127.0.0.1', port: 51413 }])
+
+  const started = Date.now()
+  await assert.rejects(dht.waitForPeer(randomBytes(20).toString('hex'), { timeoutMs: 800 }), /no DHT peer for [0-9a-f]{40} after 800 ms \(\d+ lookups/)
+  assert.ok(Date.now() - started < 5000, 'the deadline bounds a lookup in progress')
+  await assert.rejects(dht.waitForPeer('xyz'), /not a hex v1 infohash/)
+
+  await dht.close()
+  await dht.close()
+  assert.ok(dht.nodes.every(n => n.destroyed))
+})
+
+// What the e2e test "clone with a private DHT only" relies on: see the comment at the top of dht.ts.
+test('dht: a webtorrent seeder given only the private DHT is found there, and a webtorrent leecher through it', { timeout: 40000 }, async (t) => {
+  const { dir } = await testEnv(t)
+  const dht = await startDht()
+  t.after(async () => await dht.close())
+  const errors: Error[] = []
+  const newClient = (): WebTorrent => {
+    const c = new WebTorrent({ dht: { bootstrap: [dht.bootstrap] }, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false })
+    c.on('error', (err: Error) => errors.push(err))
+    t.after(async () => await withDeadline(new Promise<void>(resolve => {
+      if (c.destroyed) resolve()
+      else c.destroy(() => resolve())
+    }), 5000, 'webtorrent did not close'))
+    return c
+  }
+  const client = newClient()
+  assert.deepEqual(bootstrapOf((client as unknown as { dht: unknown }).dht), [dht.bootstrap])
+
+  // seed() is not in src/types/vendor.d.ts (the product seeds with add()); announceList: [] keeps
+  // create-torrent's public trackers out of the torrent.
+  const seeding = client as unknown as { seed(input: Buffer, opts: Record<string, unknown>, cb: (t: Torrent) => void): Torrent }
+  const started = Date.now()
+  const data = randomBytes(100 * 1024)
+  const torrent = await withDeadline(new Promise<Torrent>((resolve, reject) => {
+    const tor = seeding.seed(data, { name: 'small.bin', announceList: [], path: path.join(dir, 'wt') }, resolve)
+    tor.on('error', reject)
+  }), 20000, 'webtorrent did not start seeding (seed() waits for its first DHT announce)')
+  const peers = await dht.waitForPeer(torrent.infoHash, { timeoutMs: 20000 })
+  t.diagnostic(`seeding after ${Date.now() - started} ms; found via the DHT: ${JSON.stringify(peers)}; torrentPort ${client.torrentPort}`)
+  assert.deepEqual(peers, [{ host: '127.0.0.1', port: client.torrentPort }])
+
+  // and a leecher with nothing but the .torrent (no trackers, no web seeds) finds it there
+  const leecher = newClient()
+  const fetched = leecher.add(torrent.torrentFile, { path: path.join(dir, 'leech') })
+  await withDeadline(new Promise<void>((resolve, reject) => {
+    fetched.once('done', resolve)
+    fetched.once('error', reject)
+  }), 20000, 'the leecher did not download through the private DHT')
+  assert.ok((await readFile(path.join(dir, 'leech', 'small.bin'))).equals(data))
+  assert.deepEqual(errors, [])
+})
+
+test('aria2Seed: aria2c seeds a makeTorrent torrent that aria2Download fetches byte for byte', { timeout: 90000 }, async (t) => {
+  if (!hasAria2()) { t.skip('aria2c is not installed'); return }
+  t.after(killAll)
+  const { dir, env } = await testEnv(t)
+  const tracker = await startTracker()
+  t.after(async () => await tracker.close())
+  const seedDir = path.join(dir, 'seed')
+  await mkdir(seedDir)
+  const data = randomBytes(1024 * 1024)
+  const file = path.join(seedDir, 'payload.bin')
+  await writeFile(file, data)
+  const torrentFile = path.join(dir, 'payload.torrent')
+  const torrent = await makeTorrent(file, { name: 'payload.bin', pieceLength: 16 * 1024, trackers: [tracker.announceUrl], webSeeds: [] })
+  await writeFile(torrentFile, torrent)
+  const facts = torrentFacts(torrent)
+  assert.equal(facts.pieces, 64)
+
+  const seeder = await aria2Seed(torrentFile, seedDir, { env, tracker, timeoutMs: 60000 })
+  t.after(async () => await seeder.stop())
+  assert.equal(await peerPieceCount(seeder.port, facts), 64)
+  assert.ok(tracker.announces.some(a => a.infoHash === facts.infoHash && a.port === seeder.port && a.left === 0))
+  assert.equal((await tracker.stats()).peersSeederOnly, 1)
+
+  const { file: got } = await aria2Download(torrentFile, path.join(dir, 'out'), { env, timeoutMs: 60000 })
+  assert.ok((await readFile(got)).equals(data), 'downloaded bytes equal the seeded file')
+  assert.ok((await readFile(file)).equals(data), 'seeding left the file alone')
+  await seeder.stop()
+  await seeder.stop()
+
+  // A damaged copy is never reported as seeding.
+  const badDir = path.join(dir, 'bad')
+  await mkdir(badDir)
+  const bad = Buffer.from(data)
+  bad[500000] ^= 0xff
+  await writeFile(path.join(badDir, 'payload.bin'), bad)
+  await assert.rejects(aria2Seed(torrentFile, badDir, { env, timeoutMs: 4000 }), /to have all 64 pieces[^]*it had 63/)
+  await assert.rejects(aria2Seed(torrentFile, path.join(dir, 'empty'), { env }), /nothing to seed/)
+})
+
+test('static server: bytesPerSecond paces a whole GET', { timeout: 30000 }, async (t) => {
+  const { dir } = await testEnv(t)
+  const data = randomBytes(256 * 1024)
+  await writeFile(path.join(dir, 'slow.bin'), data)
+  const server = await startStaticServer(dir, { bytesPerSecond: 128 * 1024 })
+  t.after(async () => await server.close())
+  const started = Date.now()
+  const res = await httpRequest(server.url('slow.bin'), { timeoutMs: 20000 })
+  const ms = Date.now() - started
+  t.diagnostic(`256 KiB at 128 KiB/s took ${ms} ms`)
+  assert.equal(res.status, 200)
+  assert.ok(res.body.equals(data), 'bytes intact')
+  assert.ok(ms >= 1500, `took only ${ms} ms`)
+  const part = await httpRequest(server.url('slow.bin'), { headers: { Range: 'bytes=1000-1999' } })
+  assert.equal(part.status, 206)
+  assert.ok(part.body.equals(data.subarray(1000, 2000)))
+  assert.equal(server.bytesSent, 256 * 1024 + 1000)
+  await assert.rejects(startStaticServer(dir, { bytesPerSecond: 0 }), /positive/)
+})
+
+test('git daemon: git:// ls-remote, clone and push on loopback', { timeout: 60000 }, async (t) => {
+  t.after(killAll)
+  const { dir, env } = await testEnv(t)
+  const root = path.join(dir, 'srv')
+  const origin = await makeRepo(path.join(root, 'origin.git'), {}, { env, bare: true })
+  const daemon = await startGitDaemon(root, env)
+  t.after(async () => await daemon.close())
+  const url = daemon.url('origin.git')
+  assert.equal(url, `git://127.0.0.1:${daemon.port}/origin.git`)
+
+  const listed = await git(['ls-remote', url], { cwd: dir, env })
+  const refs = Object.fromEntries(listed.split('\n').map(l => l.split('\t').reverse()))
+  for (const [ref, oid] of Object.entries(origin.refs)) assert.equal(refs[ref], oid, ref)
+  assert.equal(refs.HEAD, origin.head)
+
+  const clone = path.join(dir, 'clone')
+  await git(['clone', '-q', url, clone], { cwd: dir, env })
+  assert.equal(await git(['rev-parse', 'HEAD'], { cwd: clone, env }), origin.head)
+  await git(['commit', '-q', '--allow-empty', '-m', 'pushed over git://'], { cwd: clone, env })
+  await git(['push', '-q', 'origin', 'HEAD:refs/heads/pushed'], { cwd: clone, env })
+  assert.equal(await git(['rev-parse', 'refs/heads/pushed'], { cwd: origin.dir, env }), await git(['rev-parse', 'HEAD'], { cwd: clone, env }))
+  await assert.rejects(git(['ls-remote', daemon.url('nope.git')], { cwd: dir, env }), /no such repository|not exported|does not appear/)
+
+  await daemon.close()
+  await daemon.close()
+  await assert.rejects(git(['ls-remote', url], { cwd: dir, env }), /unable to connect|Connection refused/)
+})

@@ -1,6 +1,7 @@
 // Files under a root over HTTP with single byte ranges, as BitTorrent web
 // seeds (BEP 19) need: 206 + Content-Range, 416 when unsatisfiable, HEAD.
-import { createReadStream } from 'node:fs'
+// Optionally paced (bytesPerSecond), so a download through it takes known seconds.
+import { createReadStream, type ReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import http from 'node:http'
 import path from 'node:path'
@@ -37,7 +38,17 @@ export function parseRange (header: string | undefined, size: number): ByteRange
   return { start, end }
 }
 
-export async function startStaticServer (root: string): Promise<StaticServer> {
+export interface StaticServerOptions {
+  /**
+   * Pace every response body to about this many bytes per second (a body of
+   * n bytes takes about n / bytesPerSecond seconds), per response. Unset: full speed.
+   */
+  bytesPerSecond?: number
+}
+
+export async function startStaticServer (root: string, opts: StaticServerOptions = {}): Promise<StaticServer> {
+  const rate = opts.bytesPerSecond
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new Error(`bytesPerSecond must be a positive number, not ${rate}`)
   const realRoot = await realpath(root)
   let stats = newStats()
 
@@ -48,7 +59,7 @@ export async function startStaticServer (root: string): Promise<StaticServer> {
       stats.requests.push({ method: req.method ?? '', path: urlPath, query, status: res.statusCode, bytes })
     })
     const count = (n: number): void => { bytes += n; stats.bytesSent += n }
-    serve(realRoot, req, res, urlPath, count).catch(() => {
+    serve(realRoot, req, res, urlPath, count, rate).catch(() => {
       if (!res.headersSent) res.writeHead(500)
       res.end()
     })
@@ -72,7 +83,8 @@ async function serve (
   req: http.IncomingMessage,
   res: http.ServerResponse,
   urlPath: string,
-  count: (n: number) => void
+  count: (n: number) => void,
+  rate: number | undefined
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end()
@@ -101,11 +113,45 @@ async function serve (
   res.writeHead(range === null ? 200 : 206, headers)
   if (req.method === 'HEAD' || length === 0) { res.end(); return }
 
+  if (rate !== undefined) {
+    sendPaced(createReadStream(file, { start, end, highWaterMark: pacedChunkSize(rate) }), res, rate, count)
+    return
+  }
   const stream = createReadStream(file, { start, end })
   stream.on('data', (chunk) => count(chunk.length))
   stream.on('error', () => res.destroy())
   res.once('close', () => stream.destroy())
   stream.pipe(res)
+}
+
+/** About 20 chunks a second, between 1 KiB and 64 KiB each. */
+function pacedChunkSize (rate: number): number {
+  return Math.max(1024, Math.min(64 * 1024, Math.floor(rate / 20)))
+}
+
+/**
+ * Write each chunk, then hold the stream until the bytes sent so far are due
+ * at `rate` since the first one (and the socket has drained): n bytes end after
+ * n / rate seconds, whatever the timer jitter.
+ */
+function sendPaced (stream: ReadStream, res: http.ServerResponse, rate: number, count: (n: number) => void): void {
+  const began = Date.now()
+  let sent = 0
+  let timer: NodeJS.Timeout | undefined
+  stream.on('data', (chunk: Buffer | string) => {
+    const n = chunk.length
+    count(n)
+    sent += n
+    const drained = res.write(chunk)
+    stream.pause()
+    let waits = drained ? 1 : 2
+    const done = (): void => { if (--waits === 0 && !res.destroyed) stream.resume() }
+    if (!drained) res.once('drain', done)
+    timer = setTimeout(done, Math.max(0, began + (sent / rate) * 1000 - Date.now()))
+  })
+  stream.on('end', () => res.end())
+  stream.on('error', () => res.destroy())
+  res.once('close', () => { clearTimeout(timer); stream.destroy() })
 }
 
 /** The real path of urlPath under root; 'forbidden' if it escapes root (also via symlinks), null if absent. */

@@ -10,7 +10,19 @@ export interface Tracker {
   announceUrl: string
   /** GET /stats.json */
   stats(): Promise<TrackerStats>
+  /** Every announce the tracker has answered, oldest first (recorded after the peer is in the swarm). */
+  readonly announces: readonly TrackerAnnounce[]
   close(): Promise<void>
+}
+
+export interface TrackerAnnounce {
+  /** hex */
+  infoHash: string
+  /** the peer's listening port, as announced */
+  port: number
+  /** bytes left: 0 for a seeder */
+  left: number
+  event: 'start' | 'update' | 'complete' | 'stop' | 'pause'
 }
 
 /** The fields of /stats.json that tests read; the rest is passed through. */
@@ -49,6 +61,12 @@ export async function startTracker (opts: { intervalMs?: number } = {}): Promise
     server.listen({ http: 0 }, { http: '127.0.0.1' })
   })
   server.on('error', () => { /* per-request errors after start are reported to the client */ })
+  const announces: TrackerAnnounce[] = []
+  for (const event of ['start', 'update', 'complete', 'stop', 'pause'] as const) {
+    server.on(event, (_addr: unknown, params: { info_hash: string; port: number; left: number }) => {
+      announces.push({ infoHash: params.info_hash, port: params.port, left: params.left, event })
+    })
+  }
   const addr = server.http?.address()
   if (addr === null || addr === undefined || typeof addr === 'string') throw new Error('tracker has no TCP address')
   const port = addr.port
@@ -58,6 +76,7 @@ export async function startTracker (opts: { intervalMs?: number } = {}): Promise
     port,
     announceUrl: `http://127.0.0.1:${port}/announce`,
     stats: async () => JSON.parse(await getText(`http://127.0.0.1:${port}/stats.json`)) as TrackerStats,
+    announces,
     close: () => (closing ??= closeTracker(server))
   }
 }

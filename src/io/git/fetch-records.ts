@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { MirrorError } from '../../core/errors.js'
 import { RECORD_REFS, type RecordName } from '../../core/refs.js'
 import { gitReason, type Git } from './run-git.js'
@@ -14,11 +15,17 @@ export interface FetchRecordsOptions {
  * outside `scratch` is written; blob types and sizes are checked before a
  * byte is read.
  */
-export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOptions = {}): Promise<Partial<Record<RecordName, Buffer>>> {
+export interface FetchedRecords {
+  records: Partial<Record<RecordName, Buffer>>
+  /** Pack bytes the remote sent (git's own count). */
+  packBytes: number
+}
+
+export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOptions = {}): Promise<FetchedRecords> {
   const maxBlobBytes = o.maxBlobBytes ?? 8 * 1024 * 1024
   const fetched = await scratch.run(
     ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*'],
-    { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000 })
+    { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000, countPack: true })
   if (fetched.code !== 0) {
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
   }
@@ -36,5 +43,20 @@ export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOp
     if (obj.size > maxBlobBytes) throw new MirrorError('BAD_RECORD', `${ref} on ${url} is ${obj.size} bytes, over the ${maxBlobBytes}-byte limit for a record`, { ref, url })
     out[name] = await scratch.runBuffer(['cat-file', 'blob', obj.oid])
   }
-  return out
+  return { records: out, packBytes: fetched.packBytes }
+}
+
+/**
+ * The same, through a throwaway bare repository created in `scratchDir`
+ * (an empty directory the caller made) and removed afterwards: nothing of
+ * the remote's records stays behind.
+ */
+export async function fetchRecordsVia (git: Git, scratchDir: string, url: string, o: FetchRecordsOptions = {}): Promise<FetchedRecords> {
+  try {
+    const scratch = git.at(scratchDir)
+    await scratch.run(['init', '--bare', '--quiet', scratchDir])
+    return await fetchRecords(scratch, url, o)
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true })
+  }
 }

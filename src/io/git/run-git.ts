@@ -11,9 +11,17 @@ export interface GitCallOptions {
   timeoutMs?: number
   /** Extra environment for this call only. */
   env?: NodeJS.ProcessEnv
+  /** Sees stderr as it comes (git's progress: lines end in \r or \n). */
+  onStderr?: (chunk: string) => void
+  /**
+   * Count the pack bytes git receives from a remote (GIT_TRACE_PACKFILE on a
+   * pipe: git's own tally of what the other side sent, even for fetches too
+   * small to show "Receiving objects").
+   */
+  countPack?: boolean
 }
 
-export interface GitResult { stdout: string; stderr: string; code: number }
+export interface GitResult { stdout: string; stderr: string; code: number; packBytes: number }
 
 /** A git process whose stdout the caller streams; `done` settles on exit. */
 export interface GitStream { child: ChildProcess; done: Promise<void> }
@@ -52,24 +60,28 @@ export class Git {
    * `onStderr` sees git's progress (lines end in \r or \n).
    */
   stream (args: string[], opts: { onStderr?: (chunk: string) => void, timeoutMs?: number } = {}): GitStream {
-    const child = this.spawnChild(args, undefined, opts.timeoutMs !== undefined)
+    const child = this.spawnChild(args, {}, opts.timeoutMs !== undefined)
     child.stdin!.end()
     if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
     const done = this.wait(child, args, opts.timeoutMs).then(({ code, stderr }) => {
-      if (code !== 0) throw gitFailed(args, { stdout: '', stderr, code })
+      if (code !== 0) throw gitFailed(args, { stdout: '', stderr, code, packBytes: 0 })
     })
     return { child, done }
   }
 
-  private async exec (args: string[], opts: GitCallOptions): Promise<{ stdout: Buffer, stderr: string, code: number }> {
-    const child = this.spawnChild(args, opts.env, opts.timeoutMs !== undefined)
+  private async exec (args: string[], opts: GitCallOptions): Promise<{ stdout: Buffer, stderr: string, code: number, packBytes: number }> {
+    const child = this.spawnChild(args, opts, opts.timeoutMs !== undefined)
     const out: Buffer[] = []
     child.stdout!.on('data', (b: Buffer) => out.push(b))
+    if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
+    let packBytes = 0
+    const packTrace = opts.countPack === true ? child.stdio[3] as NodeJS.ReadableStream : null
+    packTrace?.on('data', (b: Buffer) => { packBytes += b.length })
     child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
     child.stdin!.end(opts.input ?? '')
     const { code, stderr } = await this.wait(child, args, opts.timeoutMs)
-    if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code })
-    return { stdout: Buffer.concat(out), stderr, code }
+    if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code, packBytes })
+    return { stdout: Buffer.concat(out), stderr, code, packBytes }
   }
 
   /**
@@ -77,12 +89,13 @@ export class Git {
    * kill what git started too (git-remote-http, ssh), which would otherwise
    * hold the pipes open.
    */
-  private spawnChild (args: string[], env: NodeJS.ProcessEnv | undefined, ownGroup: boolean): ChildProcess {
+  private spawnChild (args: string[], o: Pick<GitCallOptions, 'env' | 'countPack'>, ownGroup: boolean): ChildProcess {
     debug('%s$ git %s', this.cwd, args.join(' '))
+    const count = o.countPack === true
     return spawn('git', args, {
       cwd: this.cwd,
-      env: env === undefined ? this.env : { ...this.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...this.env, ...o.env, ...(count ? { GIT_TRACE_PACKFILE: '3' } : {}) },
+      stdio: count ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       detached: ownGroup
     })
   }

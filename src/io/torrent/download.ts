@@ -3,7 +3,7 @@ import type { Torrent } from 'webtorrent'
 import { MirrorError } from '../../core/errors.js'
 import type { OnProgress } from '../../core/progress.js'
 import type { TorrentClient } from './client.js'
-import type { ParsedTorrent } from './torrent-file.js'
+import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
 import { trackTransfers, type TransferStats } from './transfer-stats.js'
 
 const debug = createDebug('mirror:download')
@@ -12,45 +12,75 @@ export interface DownloadOptions {
   /** Directory the torrent's file is written into (kept on failure: a rerun resumes). */
   path: string
   announce: string[]
-  /** Give up when no byte arrives for this long (web seeds count). */
+  /**
+   * Give up when no byte arrives for this long (web seeds count), counted
+   * from the start too: a magnet whose metadata never comes stalls as well.
+   */
   stallTimeoutMs: number
+  /**
+   * For a magnet: called with the info dictionary when it arrives from the
+   * swarm, before anything is written; throwing rejects the download.
+   */
+  checkMetadata?: (info: unknown) => void
   signal?: AbortSignal
   onProgress?: OnProgress
 }
 
+export interface Downloaded {
+  torrent: Torrent
+  stats: TransferStats
+  /** The .torrent bytes (for a magnet: as the swarm sent its metadata). */
+  torrentFile: Buffer
+}
+
 /**
- * Downloads a torrent into `o.path` and resolves once every piece verified.
- * Pieces already on disk are verified and kept, so an interrupted download
- * resumes. On failure the torrent leaves the client and its data stays.
+ * Downloads a torrent (or a magnet's) into `o.path` and resolves once every
+ * piece verified. Pieces already on disk are verified and kept, so an
+ * interrupted download resumes. On failure the torrent leaves the client and
+ * its data stays.
  */
-export async function downloadTorrent (client: TorrentClient, parsed: ParsedTorrent, o: DownloadOptions): Promise<{ torrent: Torrent, stats: TransferStats }> {
-  const torrent = client.add({ ...parsed, announce: o.announce }, { path: o.path })
+export async function downloadTorrent (client: TorrentClient, source: ParsedTorrent | MagnetSource, o: DownloadOptions): Promise<Downloaded> {
+  const torrent = client.add({ ...source, announce: o.announce }, { path: o.path })
   const stats = trackTransfers(torrent)
+  const what = source.infoHash
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   try {
     await new Promise<void>((resolve, reject) => {
       let last = -1
       let lastChange = Date.now()
+      const detail = (): string => `peers ${torrent.numPeers}`
+      if (o.checkMetadata !== undefined) {
+        const check = o.checkMetadata
+        torrent.once('metadata', () => {
+          try {
+            check(torrent.info)
+          } catch (err) {
+            torrent.destroy({ destroyStore: false })   // synchronously: webtorrent checks this before touching the disk
+            reject(err)
+          }
+        })
+      }
       torrent.once('done', () => {
-        o.onProgress?.({ phase: 'download', loaded: parsed.length, total: parsed.length, detail: `peers ${torrent.numPeers}` })
+        o.onProgress?.({ phase: 'download', loaded: torrent.length, total: torrent.length, detail: detail() })
         resolve()
       })
-      torrent.once('error', (err: Error) => reject(new MirrorError('TORRENT_FAILED', `torrent ${parsed.infoHash}: ${err.message}`, { infoHash: parsed.infoHash })))
-      torrent.on('warning', (err: Error) => debug('warning %s: %s', parsed.infoHash, err.message))
+      torrent.once('error', (err: Error) => reject(new MirrorError('TORRENT_FAILED', `torrent ${what}: ${err.message}`, { infoHash: what })))
+      torrent.on('warning', (err: Error) => debug('warning %s: %s', what, err.message))
       onAbort = () => reject(new MirrorError('ABORTED', 'download interrupted; the partial download is kept and a rerun resumes it'))
       if (o.signal?.aborted === true) onAbort()
       o.signal?.addEventListener('abort', onAbort)
       timer = setInterval(() => {
         const got = torrent.ready ? torrent.downloaded : -1
         if (got !== last) { last = got; lastChange = Date.now() }
-        if (torrent.ready) {
-          o.onProgress?.({ phase: 'download', loaded: got, total: parsed.length, detail: `peers ${torrent.numPeers}` })
-        }
-        if (torrent.ready && Date.now() - lastChange > o.stallTimeoutMs) {
-          reject(new MirrorError('DOWNLOAD_STALLED',
-            `no data for ${Math.round(o.stallTimeoutMs / 1000)} s from any peer or web seed (${torrent.numPeers} peers); the partial download is kept`,
-            { infoHash: parsed.infoHash, downloaded: got }))
+        if (torrent.metadata !== null && !torrent.ready) lastChange = Date.now()   // hashing what is on disk: not a stall
+        if (torrent.ready) o.onProgress?.({ phase: 'download', loaded: got, total: torrent.length, detail: detail() })
+        if (Date.now() - lastChange > o.stallTimeoutMs) {
+          const seconds = Math.round(o.stallTimeoutMs / 1000)
+          reject(new MirrorError('DOWNLOAD_STALLED', torrent.ready
+            ? `no data for ${seconds} s from any peer or web seed (${torrent.numPeers} peers); the partial download is kept`
+            : `no peer sent the torrent's metadata within ${seconds} s`,
+          { infoHash: what, downloaded: Math.max(0, got) }))
         }
       }, 500)
     })
@@ -61,7 +91,7 @@ export async function downloadTorrent (client: TorrentClient, parsed: ParsedTorr
     clearInterval(timer)
     if (onAbort !== undefined) o.signal?.removeEventListener('abort', onAbort)
   }
-  return { torrent, stats }
+  return { torrent, stats, torrentFile: Buffer.from(torrent.torrentFile) }
 }
 
 /** Takes a torrent out of the client, closing its files, never deleting them. */

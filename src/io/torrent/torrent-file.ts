@@ -1,6 +1,6 @@
 import bencode from 'bencode'
 import createTorrent from 'create-torrent'
-import parseTorrent, { toMagnetURI, type ParsedTorrent } from 'parse-torrent'
+import parseTorrent, { toMagnetURI, type ParsedMagnet, type ParsedTorrent } from 'parse-torrent'
 import { MirrorError } from '../../core/errors.js'
 import { VERSION } from '../../core/version.js'
 
@@ -44,6 +44,31 @@ export async function readTorrent (bytes: Uint8Array, what: string): Promise<Par
     return parsed
   } catch (err) {
     throw new MirrorError('BAD_RECORD', `${what} does not parse as a torrent (${(err as Error).message})`, { what })
+  }
+}
+
+/** A magnet reduced to what a download needs: no exact-source (xs) URL is ever fetched. */
+export interface MagnetSource { infoHash: string, announce: string[], urlList: string[] }
+
+/**
+ * Parses a magnet URI from a record. Only the infohash, http(s)/udp
+ * trackers and http(s) web seeds are kept.
+ */
+export async function readMagnet (uri: string, what: string): Promise<MagnetSource> {
+  let parsed: ParsedMagnet
+  try {
+    parsed = await parseTorrent(uri)
+  } catch (err) {
+    throw new MirrorError('BAD_RECORD', `${what} is not a magnet URI (${(err as Error).message})`, { what })
+  }
+  if (typeof parsed.infoHash !== 'string' || !/^[0-9a-f]{40}$/.test(parsed.infoHash)) {
+    throw new MirrorError('BAD_RECORD', `${what} has no BitTorrent v1 infohash`, { what })
+  }
+  const scheme = (u: string, ok: string[]): boolean => { try { return ok.includes(new URL(u).protocol) } catch { return false } }
+  return {
+    infoHash: parsed.infoHash,
+    announce: (parsed.announce ?? []).filter((u: string) => scheme(u, ['http:', 'https:', 'udp:'])),
+    urlList: (parsed.urlList ?? []).filter((u: string) => scheme(u, ['http:', 'https:']))
   }
 }
 

@@ -1,0 +1,189 @@
+import { rm } from 'node:fs/promises'
+import { cloneLayout, type CloneMode } from '../core/clone-target.js'
+import { isMirrorError, MirrorError } from '../core/errors.js'
+import type { RemoteListing } from '../core/ls-remote.js'
+import type { NetworkOptions } from '../core/network-options.js'
+import type { OnProgress } from '../core/progress.js'
+import type { Git } from '../io/git/run-git.js'
+import { commitDownload } from '../io/store/commit-download.js'
+import type { Store, StoredBundle } from '../io/store/store.js'
+import type { TorrentClient } from '../io/torrent/client.js'
+import { chooseSource, sourceInfoHash } from './choose-source.js'
+import { cloneFromOrigin } from './clone-from-origin.js'
+import { completeFromOrigin } from './complete-from-origin.js'
+import { Destination } from './destination.js'
+import { discover } from './discover.js'
+import { downloadBundle, type DownloadedBundle } from './download-bundle.js'
+import { dropStagingRefs } from './drop-staging-refs.js'
+import { initClone } from './init-clone.js'
+import { stageBundle } from './stage-bundle.js'
+
+export interface CloneArgs {
+  url: string
+  dir: string
+  mode: CloneMode
+  checkout: boolean
+  maxSize: number
+  /** Bounds discovery, and a download that gets no data for this long falls back to the origin. */
+  timeoutMs: number
+  /** Keep the downloaded bundle in the store (the cache) instead of deleting it after the clone. */
+  keepBundle: boolean
+  signal?: AbortSignal
+}
+
+export interface CloneDeps {
+  git: Git
+  /** The cache: partial downloads (tmp/download-<infohash>) and kept bundles. */
+  store: Store
+  client: TorrentClient
+  net: NetworkOptions
+  onProgress?: OnProgress
+  /** A line worth telling the user as it happens (why the swarm is not used). */
+  onNotice?: (message: string) => void
+}
+
+/** DESIGN.md's report, plus where the clone is and what the origin overruled. */
+export interface CloneReport {
+  method: 'torrent' | 'origin'
+  fallbackReason: string | null
+  infoHash: string | null
+  bytes: { swarm: number, webSeed: number, origin: number }
+  verified: 'origin'
+  seconds: { discover: number, download: number, index: number, originFetch: number, total: number }
+  directory: string
+  /** Staging refs the origin's refs do not reach: the bundle disagreed and the origin won. */
+  discardedRefs: string[]
+  /** The bundle's store entry when it stays in the cache. */
+  bundle: StoredBundle | null
+}
+
+const REMOTE = 'origin'
+
+/**
+ * mirror-clone: discover -> download -> stage -> complete from the origin
+ * -> drop staging refs. The swarm only ever fills refs/mirror/torrent/*;
+ * real refs come from the origin's final fetch, so the result is what
+ * `git clone` makes. Whatever keeps the swarm from serving (no record, a
+ * refused torrent, no data within the timeout, a bundle git refuses) ends
+ * in a plain clone from the origin, with the reason in the report.
+ */
+export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport> {
+  const clock = new Laps()
+  const dest = await Destination.claim(a.dir)
+  let bundle: DownloadedBundle | null = null
+  try {
+    const layout = cloneLayout(a.mode, REMOTE)
+    const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs })
+    clock.lap('discover')
+
+    let fallbackReason: string | null = null
+    let infoHash: string | null = null
+    const head = defaultBranch(origin.listing)
+    try {
+      if (origin.recordsError !== null) throw origin.recordsError
+      if (head === null) throw new MirrorError('NO_RECORDS', 'the origin\'s HEAD names no branch it has, so git clone decides what to check out')
+      const source = await chooseSource(origin.records, { url: origin.url, maxSize: a.maxSize })
+      infoHash = sourceInfoHash(source)
+      bundle = await downloadBundle(deps, source, { maxSize: a.maxSize, stallTimeoutMs: a.timeoutMs, ...optional(a.signal, deps.onProgress) })
+    } catch (err) {
+      if (!isMirrorError(err) || err.code === 'ABORTED') throw err
+      fallbackReason = err.message
+      deps.onNotice?.(`not using the swarm: ${fallbackReason}; cloning from the origin`)
+    }
+    clock.lap('download')
+
+    let repo: Git | null = null
+    if (bundle !== null) {
+      repo = await initClone(deps.git, dest.dir, { url: origin.url, layout, remote: REMOTE })
+      try {
+        await stageBundle(repo, bundle.file, deps.onProgress)
+      } catch (err) {
+        if (!isMirrorError(err)) throw err
+        throwIfAborted(a.signal)
+        fallbackReason = `git refuses the bundle from the swarm: ${err.message}`
+        deps.onNotice?.(`${fallbackReason}; cloning from the origin`)
+        if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })
+        bundle = null
+        repo = null
+        await dest.undo()
+      }
+    }
+    clock.lap('index')
+    throwIfAborted(a.signal)
+
+    let originBytes = origin.packBytes
+    let discardedRefs: string[] = []
+    if (repo !== null && head !== null) {
+      const done = await completeFromOrigin(repo, { remote: REMOTE, url: origin.url, layout, head, checkout: a.checkout, ...optional(undefined, deps.onProgress) })
+      originBytes += done.packBytes
+      const dropped = await dropStagingRefs(repo)
+      discardedRefs = dropped.discarded
+      if (dropped.reachable.length === 0) fallbackReason = 'none of the bundle\'s refs is in the origin\'s history: the origin sent everything'
+    } else {
+      originBytes += (await cloneFromOrigin(deps.git, { url: origin.url, dir: dest.dir, mode: a.mode, checkout: a.checkout, ...optional(undefined, deps.onProgress) })).packBytes
+    }
+    clock.lap('originFetch')
+
+    const kept = bundle === null ? null : await settleBundle(deps.store, bundle, a.keepBundle)
+    return {
+      method: fallbackReason === null ? 'torrent' : 'origin',
+      fallbackReason,
+      infoHash,
+      bytes: { swarm: bundle?.fromPeers ?? 0, webSeed: bundle?.fromWebSeeds ?? 0, origin: originBytes },
+      verified: 'origin',
+      seconds: clock.report(),
+      directory: dest.dir,
+      discardedRefs,
+      bundle: kept
+    }
+  } catch (err) {
+    await dest.undo()
+    throw keptNote(err, bundle)
+  }
+}
+
+/** The branch the origin's HEAD names, if it advertises it; null for an empty origin or a detached HEAD. */
+function defaultBranch (listing: RemoteListing): string | null {
+  const head = listing.head
+  return head !== null && head.startsWith('refs/heads/') && listing.refs.some(r => r.name === head) ? head : null
+}
+
+/** A bundle that was in the store stays; a download is moved into the store (kept) or deleted. */
+async function settleBundle (store: Store, bundle: DownloadedBundle, keep: boolean): Promise<StoredBundle | null> {
+  if (bundle.entry !== null) return bundle.entry
+  if (keep) return await commitDownload(store, bundle.dir!, bundle)
+  await rm(bundle.dir!, { recursive: true, force: true })
+  return null
+}
+
+/** A failure after the download: say that the bundle stays for a rerun. */
+function keptNote (err: unknown, bundle: DownloadedBundle | null): unknown {
+  if (!isMirrorError(err) || bundle?.dir == null || err.code === 'ABORTED') return err
+  return new MirrorError(err.code, `${err.message} (the downloaded bundle stays in ${bundle.dir}; a rerun uses it)`, err.data)
+}
+
+function throwIfAborted (signal?: AbortSignal): void {
+  if (signal?.aborted === true) throw new MirrorError('ABORTED', 'interrupted; the clone was removed')
+}
+
+function optional (signal?: AbortSignal, onProgress?: OnProgress): { signal?: AbortSignal, onProgress?: OnProgress } {
+  return { ...(signal === undefined ? {} : { signal }), ...(onProgress === undefined ? {} : { onProgress }) }
+}
+
+/** Seconds per phase, rounded to 10 ms. */
+class Laps {
+  private readonly start = Date.now()
+  private last = this.start
+  private readonly laps: Record<string, number> = {}
+
+  lap (name: string): void {
+    const now = Date.now()
+    this.laps[name] = (now - this.last) / 1000
+    this.last = now
+  }
+
+  report (): CloneReport['seconds'] {
+    const r = (s: number | undefined): number => Math.round((s ?? 0) * 100) / 100
+    return { discover: r(this.laps.discover), download: r(this.laps.download), index: r(this.laps.index), originFetch: r(this.laps.originFetch), total: r((Date.now() - this.start) / 1000) }
+  }
+}

@@ -1,0 +1,66 @@
+import path from 'node:path'
+import type { BundleHeader } from '../core/bundle-header.js'
+import type { NetworkOptions } from '../core/network-options.js'
+import type { OnProgress } from '../core/progress.js'
+import { checkBundleTorrent, type RawInfo } from '../core/torrent-policy.js'
+import { checkFullBundle } from '../io/fs/check-full-bundle.js'
+import type { Store, StoredBundle } from '../io/store/store.js'
+import { announceFor, type TorrentClient } from '../io/torrent/client.js'
+import { downloadTorrent, removeTorrent } from '../io/torrent/download.js'
+import { sourceInfoHash, type BundleSource } from './choose-source.js'
+
+export interface DownloadBundleOptions {
+  maxSize: number
+  stallTimeoutMs: number
+  signal?: AbortSignal
+  onProgress?: OnProgress
+}
+
+export interface DownloadedBundle {
+  infoHash: string
+  /** The complete bundle on disk. */
+  file: string
+  header: BundleHeader
+  torrentFile: Buffer
+  /** The store entry, when the bundle was in the store already (nothing was downloaded). */
+  entry: StoredBundle | null
+  /** Otherwise the download directory (the store's tmp/download-<infohash>) holding `file`. */
+  dir: string | null
+  fromPeers: number
+  fromWebSeeds: number
+}
+
+/**
+ * A full bundle from the swarm: taken from the store if it is there,
+ * otherwise downloaded (peers from trackers and the DHT, web seeds) into
+ * the store's tmp/download-<infohash>, resuming what an interrupted run left,
+ * and its header checked. Nothing is written outside the store.
+ */
+export async function downloadBundle (
+  deps: { client: TorrentClient, store: Store, net: NetworkOptions }, source: BundleSource, o: DownloadBundleOptions
+): Promise<DownloadedBundle> {
+  const infoHash = sourceInfoHash(source)
+  const known = await deps.store.findByInfoHash(infoHash)
+  if (known !== null) {
+    const header = await checkFullBundle(known.bundlePath, source.what)
+    const torrentFile = source.kind === 'torrent' ? source.torrentFile : Buffer.alloc(0)
+    return { infoHash, file: known.bundlePath, header, torrentFile, entry: known, dir: null, fromPeers: 0, fromWebSeeds: 0 }
+  }
+
+  const dir = await deps.store.stableTemp(`download-${infoHash}`)
+  let name = source.kind === 'torrent' ? source.name : ''
+  const { torrent, stats, torrentFile } = await downloadTorrent(deps.client, source.kind === 'torrent' ? source.parsed : source.magnet, {
+    path: dir,
+    announce: announceFor(deps.net, source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce),
+    stallTimeoutMs: o.stallTimeoutMs,
+    ...(source.kind === 'magnet'
+      ? { checkMetadata: (info: unknown) => { name = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }).name } }
+      : {}),
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
+  })
+  await removeTorrent(deps.client, torrent)
+  const file = path.join(dir, name)
+  const header = await checkFullBundle(file, source.what)
+  return { infoHash, file, header, torrentFile, entry: null, dir, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
+}

@@ -1,0 +1,54 @@
+// What the mirror-clone tests share: publishing and seeding in a world, a
+// plain git clone to compare with, and a repository's observable state.
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import type { Running } from '../helpers/processes.js'
+import { json, type World } from './world.js'
+
+export const T = { timeout: 240_000 }
+export const SEEDING = /^seeding \d+ bundle/
+
+export async function publish (w: World, extra: string[] = []): Promise<any> {
+  const r = await w.run('mirror-publish', [...w.net, '--json', ...extra])
+  assert.equal(r.code, 0, r.stderr)
+  return json(r)
+}
+
+/** mirror-seed in the world's work clone (its store), ready once it announced. */
+export async function startSeeder (w: World, extra: string[] = w.net): Promise<Running> {
+  const seeder = w.start('mirror-seed', [...extra, '--status-interval', '1'])
+  await seeder.waitFor(SEEDING, { stream: 'stderr' })
+  return seeder
+}
+
+/** Runs mirror-clone --json in w.dir with its own cache; returns the report. */
+export async function mirrorClone (w: World, args: string[], o: { timeoutMs?: number, expectCode?: number } = {}): Promise<{ report: any, stderr: string, stdout: string }> {
+  const r = await w.run('mirror-clone', ['--json', '--cache', path.join(w.dir, 'cache'), ...args], w.dir, o.timeoutMs ?? 120_000)
+  assert.equal(r.code, o.expectCode ?? 0, `mirror-clone exit ${String(r.code)}\n${r.stderr}`)
+  return { report: (o.expectCode ?? 0) === 0 ? json(r) : null, stderr: r.stderr, stdout: r.stdout }
+}
+
+/** A plain git clone of the origin, measuring what the server sent for it. */
+export async function plainClone (w: World, dir: string, args: string[] = []): Promise<{ bytes: number }> {
+  w.server.resetStats()
+  await w.git(['clone', '--quiet', ...args, w.originUrl, dir], w.dir)
+  return { bytes: w.server.bytesSent }
+}
+
+/** What must be equal between a mirror-clone and a git clone of the same origin. */
+export async function repoState (w: World, dir: string): Promise<Record<string, string>> {
+  const g = async (args: string[]): Promise<string> => (await w.git(args, dir)).trim()
+  const bare = await g(['rev-parse', '--is-bare-repository'])
+  return {
+    refs: await g(['for-each-ref', '--format=%(objectname) %(objecttype) %(refname) %(symref)']),
+    head: await g(['symbolic-ref', 'HEAD']),
+    config: await g(['config', '--local', '--list']),
+    fsck: await g(['fsck', '--no-dangling', '--no-progress']),
+    status: bare === 'true' ? 'bare' : await g(['status', '--porcelain', '--untracked-files=all']),
+    tree: bare === 'true' ? 'bare' : await g(['ls-files', '-s'])
+  }
+}
+
+export async function assertSameAsGitClone (w: World, mine: string, theirs: string): Promise<void> {
+  assert.deepEqual(await repoState(w, path.resolve(w.dir, mine)), await repoState(w, path.resolve(w.dir, theirs)))
+}
