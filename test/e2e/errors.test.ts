@@ -106,7 +106,7 @@ test('mirror-seed <url> rejects a hostile or broken torrent record before writin
   const seed = async (...extra: string[]): ReturnType<World['run']> =>
     await w.run('mirror-seed', [w.originUrl, '--store', store, '--duration', '5', ...extra, ...w.net], w.dir)
 
-  failsWith(await seed(), 1, /publishes no bundle \(no refs\/mirrors\/bundle\/torrent\)$/)
+  failsWith(await seed(), 1, /publishes no bundle \(no refs\/mirrors\/bundle\/torrent or refs\/mirrors\/bundle\/magnet\)$/)
 
   await setTorrentRecord(w, Buffer.from('this is not bencode'))
   failsWith(await seed(), 1, /refs\/mirrors\/bundle\/torrent on .* does not parse as a torrent/)

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Git, gitReason } from '../../src/io/git/run-git.js'
 import { sandbox } from './git-sandbox.js'
@@ -14,7 +14,7 @@ test('Git.run: stdout, stderr and code of a success', async (t) => {
   const tip = await sb.commit(repo, 'a.txt', 'one\n')
   const git = new Git(repo, sb.env)
   const r = await git.run(['rev-parse', 'HEAD'])
-  assert.deepEqual(r, { stdout: `${tip}\n`, stderr: '', code: 0 })
+  assert.deepEqual(r, { stdout: `${tip}\n`, stderr: '', code: 0, packBytes: 0 })
 })
 
 test('Git.run: a failure is GIT_FAILED carrying git\'s reason', async (t) => {
@@ -57,7 +57,7 @@ test('Git.run: okCodes turn an exit status into an answer', async (t) => {
   const repo = await sb.init('repo')
   const git = new Git(repo, sb.env)
   const r = await git.run(['rev-parse', '--verify', '--quiet', 'nope'], { okCodes: [1] })
-  assert.deepEqual(r, { stdout: '', stderr: '', code: 1 })
+  assert.deepEqual(r, { stdout: '', stderr: '', code: 1, packBytes: 0 })
   const r128 = await git.run(['rev-parse', '--verify', 'nope'], { okCodes: [1, 128] })
   assert.equal(r128.code, 128)
   assert.match(r128.stderr, /^fatal: Needed a single revision/)
@@ -172,4 +172,21 @@ test('gitReason: table', async (t) => {
   for (const [stderr, want] of cases) {
     await t.test(JSON.stringify(stderr), () => assert.equal(gitReason(stderr), want))
   }
+})
+
+test('Git.run countPack: exactly the pack a fetch received, and nothing when not asked', async (t) => {
+  const sb = await sandbox(t)
+  const origin = await sb.init('origin')
+  await sb.commit(origin, 'a.txt', 'one\n')
+  const repo = await sb.init('repo')
+  const git = new Git(repo, sb.env)
+  // a pack this small prints no "Receiving objects" line; keep it as a pack to compare sizes
+  const r = await git.run(['-c', 'fetch.unpackLimit=1', 'fetch', '--quiet', origin, 'HEAD'], { countPack: true })
+  const dir = path.join(repo, '.git', 'objects', 'pack')
+  const packs = (await readdir(dir)).filter(f => f.endsWith('.pack'))
+  assert.equal(packs.length, 1)
+  assert.equal(r.packBytes, (await stat(path.join(dir, packs[0]!))).size)
+  await sb.commit(origin, 'b.txt', 'two\n')
+  const plain = await git.run(['fetch', '--quiet', origin, 'HEAD'])
+  assert.equal(plain.packBytes, 0, 'not counted unless asked')
 })
