@@ -1,11 +1,12 @@
-// npm run demo: the publisher side end to end on 127.0.0.1, nothing public.
-// A generated repository behind a real smart-HTTP git server, an embedded
-// tracker, mirror-publish and mirror-seed, then a second machine (mirror-seed
-// <origin-url> into another store) and, when installed, aria2c download the
-// bundle from the swarm. It prints what the origin sent and what came from peers.
+// npm run demo [-- --size 64M]: the whole job end to end on 127.0.0.1,
+// nothing public. A generated repository behind a real smart-HTTP git server,
+// an embedded tracker, mirror-publish and mirror-seed; a contributor's
+// mirror-clone, checked against a plain git clone; a second machine
+// (mirror-seed <origin-url> into another store) and, when installed, aria2c
+// download the bundle from the swarm. It prints what the origin sent for each.
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { formatBytes } from '../src/core/format.js'
+import { formatBytes, parseSize } from '../src/core/format.js'
 import { makeRepo } from '../fixtures/make-repo.js'
 import { aria2Download, hasAria2 } from '../test/helpers/aria2.js'
 import { git, makeTestEnv } from '../test/helpers/env.js'
@@ -16,14 +17,24 @@ import { startTracker } from '../test/helpers/tracker.js'
 const say = (s: string): void => { process.stdout.write(`${s}\n`) }
 const step = (s: string): void => say(`\n== ${s}`)
 
+/** --size N: the generated repository's incompressible content (default 12M). */
+function sizeArgument (): number {
+  const i = process.argv.indexOf('--size')
+  const size = i === -1 ? 12 * 2 ** 20 : parseSize(process.argv[i + 1] ?? '')
+  if (size === null || size < 2 ** 20) throw new Error('--size takes a size of at least 1M, e.g. 64M')
+  return size
+}
+
 async function main (): Promise<void> {
+  const size = sizeArgument()
+  const binaryFiles = Math.max(1, Math.ceil(size / (8 * 2 ** 20)))
   const te = await makeTestEnv('gtm-demo-')
   const { env, dir } = te
   const root = path.join(dir, 'srv')
   const servers: Array<{ close: () => Promise<void> }> = []
   try {
     step('a repository on a local origin (git http-backend on 127.0.0.1)')
-    await makeRepo(path.join(root, 'project.git'), { commits: 40, binaryFiles: 6, binaryBytes: 2 << 20 }, { env, bare: true })
+    await makeRepo(path.join(root, 'project.git'), { commits: 40, binaryFiles, binaryBytes: Math.floor(size / binaryFiles) }, { env, bare: true })
     const server = await startGitServer({ root, env })
     servers.push(server)
     const tracker = await startTracker()
@@ -32,10 +43,12 @@ async function main (): Promise<void> {
     const net = ['--tracker', tracker.announceUrl, '--no-dht', '--no-lsd', '--no-upnp']
     say(`origin:  ${originUrl}\ntracker: ${tracker.announceUrl}`)
 
-    const work = path.join(dir, 'maintainer')
+    const plain = path.join(dir, 'plain-clone')
     server.resetStats()
-    await git(['clone', '--quiet', originUrl, work], { cwd: dir, env })
+    await git(['clone', '--quiet', originUrl, plain], { cwd: dir, env })
     const plainClone = server.bytesSent
+    const work = path.join(dir, 'maintainer')
+    await git(['clone', '--quiet', originUrl, work], { cwd: dir, env })
     say(`a plain git clone made the origin send ${formatBytes(plainClone)}`)
 
     step('maintainer: mirror-publish')
@@ -47,6 +60,24 @@ async function main (): Promise<void> {
     const seeder = startBin('mirror-seed', [...net, '--status-interval', '2'], { cwd: work, env })
     await seeder.waitFor(/^seeding \d+ bundle/, { stream: 'stderr' })
     say('seeding')
+
+    step('a contributor: mirror-clone <origin-url>')
+    server.resetStats()
+    const contributor = path.join(dir, 'contributor')
+    const cl = await runBin('mirror-clone', [...net, '--cache', path.join(contributor, 'cache'), originUrl, path.join(contributor, 'project')],
+      { cwd: dir, env, timeoutMs: 300_000 })
+    process.stderr.write(cl.stderr)
+    process.stdout.write(cl.stdout)
+    if (cl.code !== 0) throw new Error(`mirror-clone failed:\n${cl.stderr}`)
+    const cloneOriginSent = server.bytesSent
+    const state = async (repo: string): Promise<string> => {
+      const r = async (args: string[]): Promise<string> => await git(args, { cwd: repo, env })
+      return [await r(['for-each-ref']), await r(['symbolic-ref', 'HEAD']), await r(['config', '--local', '--list']), await r(['status', '--porcelain'])].join('\n')
+    }
+    const same = await state(path.join(contributor, 'project')) === await state(plain)
+    say(`the origin sent ${formatBytes(cloneOriginSent)} for it (${(100 * cloneOriginSent / plainClone).toFixed(2)}% of a plain clone)`)
+    say(`refs, HEAD, remote config and work tree ${same ? 'equal' : 'DIFFER FROM'} those of a plain git clone`)
+    if (!same) throw new Error('mirror-clone differs from git clone')
 
     step('a second machine: mirror-seed <origin-url> into its own store, from the swarm')
     server.resetStats()
@@ -73,9 +104,9 @@ async function main (): Promise<void> {
     await seeder.stop('SIGTERM')
     step('summary')
     say(`plain git clone:          origin sent ${formatBytes(plainClone)}`)
+    say(`mirror-clone:             origin sent ${formatBytes(cloneOriginSent)}`)
     say(`bundle through the swarm: origin sent ${formatBytes(originSent)}, peers sent ${formatBytes(ready.downloaded.fromPeers)}`)
     say(seeder.stdout().trim())
-    say('\n(the clone side, mirror-clone, completes from the origin after the swarm: next release)')
   } finally {
     await killAll()
     for (const s of servers.reverse()) await s.close()

@@ -99,16 +99,18 @@ export class Reporter {
 
   private describe (p: Progress): string {
     const parts = [p.phase.padEnd(9)]
+    const items = p.unit === 'items'
+    const amount = (n: number): string => items ? String(n) : formatBytes(n)
     if (p.total !== undefined && p.total > 0 && p.loaded !== undefined) {
       const frac = Math.min(1, p.loaded / p.total)
       if (this.tty) parts.push(`[${'#'.repeat(Math.round(frac * 24)).padEnd(24, '.')}]`)
-      parts.push(`${(frac * 100).toFixed(0).padStart(3)}%`, `${formatBytes(p.loaded)}/${formatBytes(p.total)}`)
-      if (this.rate.perSecond > 0) {
+      parts.push(`${(frac * 100).toFixed(0).padStart(3)}%`, `${amount(p.loaded)}/${amount(p.total)}`)
+      if (this.rate.perSecond > 0 && !items) {
         parts.push(formatRate(this.rate.perSecond), `ETA ${formatDuration((p.total - p.loaded) / this.rate.perSecond)}`)
       }
     } else if (p.loaded !== undefined) {
-      parts.push(formatBytes(p.loaded))
-      if (this.rate.perSecond > 0) parts.push(formatRate(this.rate.perSecond))
+      parts.push(amount(p.loaded))
+      if (this.rate.perSecond > 0 && !items) parts.push(formatRate(this.rate.perSecond))
     }
     if (p.detail !== undefined) parts.push(p.detail)
     return parts.join('  ')

@@ -3,6 +3,8 @@ export interface Progress {
   phase: string
   loaded?: number
   total?: number
+  /** What loaded/total count: bytes (the default) or items such as git's objects. */
+  unit?: 'bytes' | 'items'
   /** Free text for the current step (e.g. git's own progress line). */
   detail?: string
 }
@@ -26,7 +28,7 @@ export function gitProgressTo (phase: string, onProgress?: OnProgress): ((chunk:
   return (chunk: string) => {
     for (const line of chunk.split(/[\r\n]+/)) {
       const p = parseGitProgress(line)
-      if (p !== null) onProgress({ phase, loaded: p.done, total: p.total, detail: p.step.toLowerCase() })
+      if (p !== null) onProgress({ phase, loaded: p.done, total: p.total, unit: 'items', detail: p.step.toLowerCase() })
     }
   }
 }
