@@ -61,3 +61,17 @@ test('--json: results and events are JSON lines on stdout; errors also go to std
   ])
   assert.equal(err.text(), 'mirror-seed: u: no records\n')
 })
+
+test('items (git objects) are counts, without byte units, rate or ETA; a download shows rate, ETA and peers', () => {
+  const { r, err, clock } = reporter()
+  r.progress({ phase: 'index', loaded: 10, total: 245, unit: 'items', detail: 'receiving objects' })
+  clock.t += 6000
+  r.progress({ phase: 'index', loaded: 245, total: 245, unit: 'items', detail: 'resolving deltas' })
+  r.progress({ phase: 'download', loaded: 0, total: 4 << 20, detail: 'peers 2' })
+  clock.t += 6000
+  r.progress({ phase: 'download', loaded: 2 << 20, total: 4 << 20, detail: 'peers 3' })
+  const lines = err.text().trim().split('\n')
+  assert.match(lines[0]!, /^index\s+4%\s+10\/245\s+receiving objects$/)
+  assert.match(lines[1]!, /^index\s+100%\s+245\/245\s+resolving deltas$/)
+  assert.match(lines[3]!, /^download\s+50%\s+2\.00 MiB\/4\.00 MiB\s+341 KiB\/s\s+ETA 00:06\s+peers 3$/)
+})
