@@ -103,6 +103,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         fallbackReason = `git refuses the bundle from the swarm: ${err.message}`
         deps.onNotice?.(`${fallbackReason}; cloning from the origin`)
         if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })
+        await bundle.release()
         bundle = null
         repo = null
         await dest.undo()
@@ -139,6 +140,8 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   } catch (err) {
     await dest.undo()
     throw keptNote(err, bundle)
+  } finally {
+    await bundle?.release()
   }
 }
 

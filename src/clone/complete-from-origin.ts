@@ -37,7 +37,8 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
   await repo.run(['symbolic-ref', '-m', message, 'HEAD', o.head])
   if (!o.layout.bare && o.checkout) {
     o.onProgress?.({ phase: 'checkout', detail: branch })
-    await repo.run(['read-tree', '--reset', '-u', 'HEAD'])
+    const progress = gitProgressTo('checkout', o.onProgress)   // "Updating files", when it takes long enough to show
+    await repo.run(['read-tree', '--reset', '-u', '-v', 'HEAD'], progress === undefined ? {} : { onStderr: progress })
   }
   return { packBytes: fetched.packBytes }
 }

@@ -26,6 +26,8 @@ export interface DownloadedBundle {
   entry: StoredBundle | null
   /** Otherwise the download directory (the store's tmp/download-<infohash>) holding `file`. */
   dir: string | null
+  /** Lets other runs use the download directory: call once `dir` is committed or deleted. */
+  release: () => Promise<void>
   fromPeers: number
   fromWebSeeds: number
 }
@@ -33,8 +35,9 @@ export interface DownloadedBundle {
 /**
  * A full bundle from the swarm: taken from the store if it is there,
  * otherwise downloaded (peers from trackers and the DHT, web seeds) into
- * the store's tmp/download-<infohash>, resuming what an interrupted run left,
- * and its header checked. Nothing is written outside the store.
+ * the store's tmp/download-<infohash>, resuming what an interrupted run left
+ * (a private directory while another live run holds that one), and its
+ * header checked. Nothing is written outside the store.
  */
 export async function downloadBundle (
   deps: { client: TorrentClient, store: Store, net: NetworkOptions }, source: BundleSource, o: DownloadBundleOptions
@@ -44,23 +47,29 @@ export async function downloadBundle (
   if (known !== null) {
     const header = await checkFullBundle(known.bundlePath, source.what)
     const torrentFile = source.kind === 'torrent' ? source.torrentFile : Buffer.alloc(0)
-    return { infoHash, file: known.bundlePath, header, torrentFile, entry: known, dir: null, fromPeers: 0, fromWebSeeds: 0 }
+    return { infoHash, file: known.bundlePath, header, torrentFile, entry: known, dir: null, release: async () => {}, fromPeers: 0, fromWebSeeds: 0 }
   }
 
-  const dir = await deps.store.stableTemp(`download-${infoHash}`)
-  let name = source.kind === 'torrent' ? source.name : ''
-  const { torrent, stats, torrentFile } = await downloadTorrent(deps.client, source.kind === 'torrent' ? source.parsed : source.magnet, {
-    path: dir,
-    announce: announceFor(deps.net, source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce),
-    stallTimeoutMs: o.stallTimeoutMs,
-    ...(source.kind === 'magnet'
-      ? { checkMetadata: (info: unknown) => { name = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }).name } }
-      : {}),
-    ...(o.signal === undefined ? {} : { signal: o.signal }),
-    ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
-  })
-  await removeTorrent(deps.client, torrent)
-  const file = path.join(dir, name)
-  const header = await checkFullBundle(file, source.what)
-  return { infoHash, file, header, torrentFile, entry: null, dir, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
+  const claim = await deps.store.claimDownload(infoHash)
+  try {
+    const dir = claim.dir
+    let name = source.kind === 'torrent' ? source.name : ''
+    const { torrent, stats, torrentFile } = await downloadTorrent(deps.client, source.kind === 'torrent' ? source.parsed : source.magnet, {
+      path: dir,
+      announce: announceFor(deps.net, source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce),
+      stallTimeoutMs: o.stallTimeoutMs,
+      ...(source.kind === 'magnet'
+        ? { checkMetadata: (info: unknown) => { name = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }).name } }
+        : {}),
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
+      ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
+    })
+    await removeTorrent(deps.client, torrent)
+    const file = path.join(dir, name)
+    const header = await checkFullBundle(file, source.what)
+    return { infoHash, file, header, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
+  } catch (err) {
+    await claim.release()
+    throw err
+  }
 }

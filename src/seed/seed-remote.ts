@@ -36,7 +36,12 @@ export async function seedRemote (
   const { records } = await fetchRecordsVia(deps.git, await store.makeTemp('records'), url)
   const source = await chooseSource(records, { url, maxSize: o.maxSize })
   const bundle = await downloadBundle({ client: seeder.client, store, net: deps.net }, source, o)
-  const entry = bundle.entry ?? await commitDownload(store, bundle.dir!, bundle)
+  let entry: StoredBundle
+  try {
+    entry = bundle.entry ?? await commitDownload(store, bundle.dir!, bundle)
+  } finally {
+    await bundle.release()
+  }
   await seeder.seed(entry)
   return { url, entry, downloaded: bundle.entry === null ? { fromPeers: bundle.fromPeers, fromWebSeeds: bundle.fromWebSeeds } : null }
 }

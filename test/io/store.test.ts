@@ -225,3 +225,27 @@ test('Store: keys and temp names are checked (RangeError: a caller bug)', async 
   assert.notEqual(t1, t2)
   assert.equal(path.dirname(t1), path.join(store.root, 'tmp'))
 })
+
+test('claimDownload: one live run holds tmp/download-<infohash>; others get a private directory; a dead holder\'s lock is taken over', async (t) => {
+  const store = await Store.open(await tempDir(t))
+  const ih = 'c'.repeat(40)
+  const first = await store.claimDownload(ih)
+  assert.equal(first.shared, true)
+  assert.equal(first.dir, path.join(store.root, 'tmp', `download-${ih}`))
+  assert.equal(await readFile(`${first.dir}.lock`, 'utf8'), String(process.pid))
+
+  const second = await store.claimDownload(ih)   // this process is alive: the lock holds
+  assert.equal(second.shared, false)
+  assert.match(path.basename(second.dir), /^private-[0-9a-f]+$/)
+  await second.release()
+  assert.ok(await exists(`${first.dir}.lock`), 'a run without the lock does not drop it')
+
+  await first.release()
+  assert.equal(await exists(`${first.dir}.lock`), false)
+  assert.ok(await exists(first.dir), 'the partial download stays for a rerun')
+
+  await writeFile(`${first.dir}.lock`, '999999999')   // no such process: a crashed run's lock
+  const third = await store.claimDownload(ih)
+  assert.equal(third.shared, true)
+  await third.release()
+})

@@ -51,14 +51,15 @@ export class Store {
   }
 
   /**
-   * Removes scratch directories a crashed run left (publish-*, records-*),
-   * once they are a day old: a concurrent run's are younger. Partial
-   * downloads (download-<infohash>) stay: a rerun resumes them.
+   * Removes scratch directories a crashed run left
+   * (publish-*, records-*, private-*), once they are a day old: a
+   * concurrent run's are younger. Partial downloads (download-<infohash>)
+   * stay: a rerun resumes them.
    */
   async pruneTemp (maxAgeMs = 24 * 3600 * 1000): Promise<void> {
     const tmp = path.join(this.root, 'tmp')
     for (const name of await readdirOrEmpty(tmp)) {
-      if (!/^(publish|records)-[0-9a-f]+$/.test(name)) continue
+      if (!/^(publish|records|private)-[0-9a-f]+$/.test(name)) continue
       const dir = path.join(tmp, name)
       const st = await stat(dir).catch(() => null)
       if (st !== null && Date.now() - st.mtimeMs > maxAgeMs) {
@@ -86,6 +87,35 @@ export class Store {
     const dir = path.join(this.root, 'tmp', name)
     await mkdir(dir, { recursive: true })
     return dir
+  }
+
+  /**
+   * Where to download `infoHash`: the shared, resumable tmp/download-<infohash>
+   * when no live process holds its lock (a dead holder's lock is taken
+   * over), else a private directory, so that two runs never write or delete
+   * the same file. `release` drops the lock (the directory stays).
+   */
+  async claimDownload (infoHash: string): Promise<{ dir: string, shared: boolean, release: () => Promise<void> }> {
+    const dir = await this.stableTemp(`download-${infoHash}`)
+    const lock = `${dir}.lock`
+    const mine = String(process.pid)
+    const take = async (flag: 'wx' | 'w'): Promise<boolean> => {
+      try { await writeFile(lock, mine, { flag }); return true } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+        throw err
+      }
+    }
+    if (!await take('wx')) {
+      const holder = Number(await readFile(lock, 'utf8').catch(() => ''))
+      if (isAlive(holder) || !await take('w')) {
+        debug('%s is being downloaded by process %d; using a private directory', infoHash, holder)
+        return { dir: await this.makeTemp('private'), shared: false, release: async () => {} }
+      }
+    }
+    const release = async (): Promise<void> => {
+      if (await readFile(lock, 'utf8').catch(() => '') === mine) await rm(lock, { force: true })
+    }
+    return { dir, shared: true, release }
   }
 
   async get (start: string, end: string): Promise<StoredBundle | null> {
@@ -172,5 +202,16 @@ async function readdirOrEmpty (dir: string): Promise<string[]> {
     return await readdir(dir)
   } catch {
     return []
+  }
+}
+
+/** Whether a process with this pid runs (on this machine): a lock holder that died left a stale lock. */
+function isAlive (pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
