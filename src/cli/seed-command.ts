@@ -28,7 +28,7 @@ export function seedCommand (name: string): Command {
 Without remote URLs it seeds every bundle in the store (mirror-publish puts
 them there); bundles whose size and mtime are unchanged since they were last
 verified are not hashed again. With remote URLs (the CI reseeding job) it
-reads each remote's refs/mirrors/bundle/torrent, downloads the bundle from
+reads each remote's refs/mirrors/bundle/torrent (else its magnet), downloads the bundle from
 the swarm or its web seeds into the store (resuming a partial download),
 checks it and seeds it. Status lines go to stderr (JSON lines on stdout with
 --json); SIGINT/SIGTERM stop it cleanly with a summary.
