@@ -9,7 +9,7 @@ import { readMirrorConfig } from '../io/git/repository.js'
 import { Git } from '../io/git/run-git.js'
 import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
-import { addNetworkOptions, DEFAULT_MAX_SIZE, defaultCacheDir, networkFlags, positiveNumber, sizeArgument } from './network-flags.js'
+import { addNetworkOptions, defaultCacheDir, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -24,7 +24,7 @@ export function cloneCommand (name: string): Command {
     .option('--mirror', 'mirror every ref of the origin into a bare repository, as git clone --mirror')
     .option('-n, --no-checkout', 'do not check out HEAD')
     .option('--timeout <seconds>', 'clone from the origin instead when no peer or web seed sends data for this long', positiveNumber, 60)
-    .option('--max-size <size>', 'refuse bundles larger than this (e.g. 500M, 64G)', sizeArgument, DEFAULT_MAX_SIZE)
+    .addOption(maxSizeOption())
     .option('--cache <dir>', 'where partial downloads (and kept bundles) live (default: $XDG_CACHE_HOME/git-torrent-mirror)')
     .option('--keep-bundle', 'keep the downloaded bundle in the cache (default: delete it once the clone is complete)')
     .option('--seed', 'after the clone, seed the bundle until interrupted (keeps it in the cache)')

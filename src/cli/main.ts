@@ -23,6 +23,10 @@ function configure (cmd: Command): Command {
  * `git-mirror <sub> ...` (so `git mirror publish` works) dispatches.
  */
 export async function main (program: string, argv: string[]): Promise<void> {
+  // `mirror-clone --help | head`: a closed pipe ends the program quietly
+  for (const out of [process.stdout, process.stderr]) {
+    out.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw err })
+  }
   const sub = program.replace(/^mirror-/, '')
   let cmd: Command
   if (program === 'git-mirror') {

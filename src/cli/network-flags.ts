@@ -1,11 +1,16 @@
 import os from 'node:os'
 import path from 'node:path'
-import { InvalidArgumentError, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import { parseSize } from '../core/format.js'
 import type { NetworkFlags } from '../core/network-options.js'
 
 /** Largest bundle a download accepts unless --max-size says otherwise. */
 export const DEFAULT_MAX_SIZE = 64 * 2 ** 30
+
+/** --max-size, shown with its default as a size. */
+export function maxSizeOption (): Option {
+  return new Option('--max-size <size>', 'refuse bundles larger than this (e.g. 500M, 64G)').argParser(sizeArgument).default(DEFAULT_MAX_SIZE, '64G')
+}
 
 /** Where mirror-clone keeps partial downloads, and mirror-seed its store outside a repository. */
 export function defaultCacheDir (): string {

@@ -8,7 +8,7 @@ import { Git } from '../io/git/run-git.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
 import { seedRemote, type SeedRemoteResult } from '../seed/seed-remote.js'
-import { addNetworkOptions, DEFAULT_MAX_SIZE, defaultCacheDir, networkFlags, positiveNumber, sizeArgument } from './network-flags.js'
+import { addNetworkOptions, defaultCacheDir, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -21,7 +21,7 @@ export function seedCommand (name: string): Command {
     .option('--store <dir>', 'the store (default: <git-dir>/mirror in a repository; with remote URLs outside one, $XDG_CACHE_HOME/git-torrent-mirror)')
     .option('--duration <seconds>', 'stop after this many seconds, print the summary and exit', positiveNumber)
     .option('--timeout <seconds>', 'give up a download when no data arrives for this long', positiveNumber, 120)
-    .option('--max-size <size>', 'refuse bundles larger than this (e.g. 500M, 64G)', sizeArgument, DEFAULT_MAX_SIZE)
+    .addOption(maxSizeOption())
     .option('--status-interval <seconds>', 'seconds between status lines', positiveNumber, 10)
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
