@@ -66,7 +66,6 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const stop = stopSignal()
   const seeder = new Seeder({ store, net })
   try {
-    reporter.info(`Cloning into ${mode === 'normal' ? '' : 'bare repository '}'${dir}'...`)
     const report = await clone({
       git,
       store,

@@ -1,4 +1,4 @@
-import { MirrorError } from '../core/errors.js'
+import { isMirrorError, MirrorError } from '../core/errors.js'
 import { parseMagnetRecord } from '../core/records.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { checkBundleTorrent } from '../core/torrent-policy.js'
@@ -14,7 +14,7 @@ export type BundleSource =
  * a consistent piece table); else the magnet record, whose metadata is
  * checked the same way when the swarm sends it. NO_RECORDS when the remote
  * publishes neither; BAD_RECORD, UNSAFE_TORRENT or TOO_LARGE when what it
- * publishes is refused.
+ * publishes is refused (with the infohash in `data` when the torrent parsed).
  */
 export async function chooseSource (
   records: Partial<Record<RecordName, Buffer>>, o: { url: string, maxSize: number }
@@ -22,7 +22,13 @@ export async function chooseSource (
   if (records.torrent !== undefined) {
     const what = `${RECORD_REFS.torrent} on ${o.url}`
     const parsed = await readTorrent(records.torrent, what)
-    const shape = checkBundleTorrent(parsed.info, { maxSize: o.maxSize, ref: what })
+    let shape
+    try {
+      shape = checkBundleTorrent(parsed.info, { maxSize: o.maxSize, ref: what })
+    } catch (err) {
+      if (isMirrorError(err)) Object.assign(err.data, { infoHash: parsed.infoHash })
+      throw err
+    }
     return { kind: 'torrent', parsed, torrentFile: records.torrent, name: shape.name, what }
   }
   if (records.magnet !== undefined) {

@@ -70,6 +70,7 @@ const REMOTE = 'origin'
 export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport> {
   const clock = new Laps()
   const dest = await Destination.claim(a.dir)
+  deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   let bundle: DownloadedBundle | null = null
   try {
     const layout = cloneLayout(a.mode, REMOTE)
@@ -78,6 +79,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
 
     let fallbackReason: string | null = null
     let infoHash: string | null = null
+    const refused = { swarm: 0, webSeed: 0 }   // bytes of a download that was not used
     const head = defaultBranch(origin.listing)
     try {
       if (origin.recordsError !== null) throw origin.recordsError
@@ -88,6 +90,9 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     } catch (err) {
       if (!isMirrorError(err) || err.code === 'ABORTED') throw err
       fallbackReason = err.message
+      infoHash ??= typeof err.data.infoHash === 'string' ? err.data.infoHash : null
+      refused.swarm += Number(err.data.fromPeers ?? 0)
+      refused.webSeed += Number(err.data.fromWebSeeds ?? 0)
       deps.onNotice?.(`not using the swarm: ${fallbackReason}; cloning from the origin`)
     }
     clock.lap('download')
@@ -104,6 +109,8 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         deps.onNotice?.(`${fallbackReason}; cloning from the origin`)
         if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })
         await bundle.release()
+        refused.swarm += bundle.fromPeers
+        refused.webSeed += bundle.fromWebSeeds
         bundle = null
         repo = null
         await dest.undo()
@@ -130,7 +137,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       method: fallbackReason === null ? 'torrent' : 'origin',
       fallbackReason,
       infoHash,
-      bytes: { swarm: bundle?.fromPeers ?? 0, webSeed: bundle?.fromWebSeeds ?? 0, origin: originBytes },
+      bytes: { swarm: refused.swarm + (bundle?.fromPeers ?? 0), webSeed: refused.webSeed + (bundle?.fromWebSeeds ?? 0), origin: originBytes },
       verified: 'origin',
       seconds: clock.report(),
       directory: dest.dir,

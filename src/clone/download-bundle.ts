@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { BundleHeader } from '../core/bundle-header.js'
+import { isMirrorError } from '../core/errors.js'
 import type { NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
 import { checkBundleTorrent, type RawInfo } from '../core/torrent-policy.js'
@@ -37,7 +38,8 @@ export interface DownloadedBundle {
  * otherwise downloaded (peers from trackers and the DHT, web seeds) into
  * the store's tmp/download-<infohash>, resuming what an interrupted run left
  * (a private directory while another live run holds that one), and its
- * header checked. Nothing is written outside the store.
+ * header checked. Nothing is written outside the store. A failure's
+ * `data` carries the bytes that came (fromPeers, fromWebSeeds).
  */
 export async function downloadBundle (
   deps: { client: TorrentClient, store: Store, net: NetworkOptions }, source: BundleSource, o: DownloadBundleOptions
@@ -66,7 +68,10 @@ export async function downloadBundle (
     })
     await removeTorrent(deps.client, torrent)
     const file = path.join(dir, name)
-    const header = await checkFullBundle(file, source.what)
+    const header = await checkFullBundle(file, source.what).catch((err: unknown) => {
+      if (isMirrorError(err)) Object.assign(err.data, { fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds })
+      throw err
+    })
     return { infoHash, file, header, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
   } catch (err) {
     await claim.release()

@@ -38,11 +38,12 @@ function assertReportShape (r: any, method: 'torrent' | 'origin'): void {
 
 /**
  * A fallback: everything from the origin (about what git clone gets), nothing
- * from the swarm unless `swarmUsed` (then bytes.swarm is not checked: what a
- * refused download sent is not defined by DESIGN.md).
+ * from the swarm unless `swarmUsed`: then the report still counts what the
+ * refused download brought (honest byte counts).
  */
 function assertAllFromOrigin (r: any, serverSent: number, plainBytes: number, o: { swarmUsed?: boolean } = {}): void {
   if (o.swarmUsed !== true) assert.equal(r.bytes.swarm, 0)
+  else assert.ok(r.bytes.swarm > 0, 'the refused download\'s bytes are counted')
   assert.equal(r.bytes.webSeed, 0)
   assert.ok(r.bytes.origin <= serverSent, `report says ${r.bytes.origin} from the origin, the server sent ${serverSent}`)
   assert.ok(r.bytes.origin > plainBytes * 0.9, `report says ${r.bytes.origin} from the origin, git clone took ${plainBytes}`)
@@ -136,7 +137,7 @@ test('an unsafe torrent (paths with .., several files): refused before anything 
     t.diagnostic(`${dir}: ${JSON.stringify(report)}`)
     assertReportShape(report, 'origin')
     assert.match(report.fallbackReason, new RegExp(`^refs/mirrors/bundle/torrent on \\S+: ${why.source}`), dir)
-    assert.equal(report.infoHash, null)
+    assert.match(report.infoHash, /^[0-9a-f]{40}$/, 'the torrent parsed, so its infohash is known')
     assertAllFromOrigin(report, serverSent, plain.bytes)
     await assertSameAsGitClone(w, dir, 'theirs')
   }
@@ -154,6 +155,7 @@ test('a torrent over --max-size: clones from the origin, the reason gives the si
 
   assertReportShape(report, 'origin')
   assert.match(report.fallbackReason, new RegExp(`the bundle is ${String(published.bundle.size)} bytes, over the limit of 1024$`))
+  assert.equal(report.infoHash, published.infoHash)
   assertAllFromOrigin(report, serverSent, plain.bytes)
   await assertSameAsGitClone(w, 'mine', 'theirs')
   assert.deepEqual((await ls(path.join(w.dir, 'cache', 'tmp'))).filter(n => n.startsWith('download-')), [], 'no download directory in the cache')

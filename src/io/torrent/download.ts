@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import type { Torrent } from 'webtorrent'
-import { MirrorError } from '../../core/errors.js'
+import { isMirrorError, MirrorError } from '../../core/errors.js'
 import type { OnProgress } from '../../core/progress.js'
 import type { TorrentClient } from './client.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
@@ -86,6 +86,7 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
     })
   } catch (err) {
     await removeTorrent(client, torrent)
+    if (isMirrorError(err)) Object.assign(err.data, { fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds })   // honest counts for a fallback
     throw err
   } finally {
     clearInterval(timer)
