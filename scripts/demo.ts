@@ -4,7 +4,7 @@
 // mirror-clone, checked against a plain git clone; a second machine
 // (mirror-seed <origin-url> into another store) and, when installed, aria2c
 // download the bundle from the swarm. It prints what the origin sent for each.
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { formatBytes, parseSize } from '../src/core/format.js'
 import { makeRepo } from '../fixtures/make-repo.js'
@@ -64,8 +64,10 @@ async function main (): Promise<void> {
     step('a contributor: mirror-clone <origin-url>')
     server.resetStats()
     const contributor = path.join(dir, 'contributor')
-    const cl = await runBin('mirror-clone', [...net, '--cache', path.join(contributor, 'cache'), originUrl, path.join(contributor, 'project')],
-      { cwd: dir, env, timeoutMs: 300_000 })
+    await mkdir(contributor)
+    const cloneArgs = [...net, '--cache', path.join(contributor, 'cache'), originUrl, 'project']
+    say(`$ mirror-clone ${cloneArgs.join(' ')}`)
+    const cl = await runBin('mirror-clone', cloneArgs, { cwd: contributor, env, timeoutMs: 300_000 })
     process.stderr.write(cl.stderr)
     process.stdout.write(cl.stdout)
     if (cl.code !== 0) throw new Error(`mirror-clone failed:\n${cl.stderr}`)
