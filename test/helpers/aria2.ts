@@ -28,17 +28,22 @@ export interface Aria2Options {
   extraArgs?: string[]
 }
 
+/** No config file, nothing public (DHT, LPD, PEX, IPv6), loopback only. */
+const LOOPBACK_ONLY = [
+  '--no-conf=true',
+  '--no-netrc=true',
+  '--enable-dht=false',
+  '--enable-dht6=false',
+  '--bt-enable-lpd=false',
+  '--enable-peer-exchange=false',
+  '--disable-ipv6=true',
+  '--interface=127.0.0.1'
+]
+
 export function aria2Args (torrentFile: string, outDir: string, listenPorts: number[], opts: Aria2Options = {}): string[] {
   const timeoutMs = opts.timeoutMs ?? 120000
   return [
-    '--no-conf=true',
-    '--no-netrc=true',
-    '--enable-dht=false',
-    '--enable-dht6=false',
-    '--bt-enable-lpd=false',
-    '--enable-peer-exchange=false',
-    '--disable-ipv6=true',
-    '--interface=127.0.0.1',
+    ...LOOPBACK_ONLY,
     `--listen-port=${listenPorts.join(',')}`,
     '--seed-time=0',
     `--bt-stop-timeout=${opts.stallSeconds ?? 30}`,
@@ -132,14 +137,7 @@ export async function aria2Seed (torrentFile: string, dataDir: string, opts: Ari
   if (!existsSync(path.join(dataDir, name))) throw new Error(`nothing to seed: ${path.join(dataDir, name)} does not exist`)
   const ports = [await freePort(), await freePort(), await freePort()]
   const args = [
-    '--no-conf=true',
-    '--no-netrc=true',
-    '--enable-dht=false',
-    '--enable-dht6=false',
-    '--bt-enable-lpd=false',
-    '--enable-peer-exchange=false',
-    '--disable-ipv6=true',
-    '--interface=127.0.0.1',
+    ...LOOPBACK_ONLY,
     `--listen-port=${ports.join(',')}`,
     '--check-integrity=true',
     '--seed-ratio=0.0', // no ratio limit; and no --seed-time: seed until stopped
