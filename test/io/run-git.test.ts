@@ -3,7 +3,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Git, gitReason } from '../../src/io/git/run-git.js'
 import { sandbox } from './git-sandbox.js'
@@ -190,3 +191,38 @@ test('Git.run countPack: exactly the pack a fetch received, and nothing when not
   const plain = await git.run(['fetch', '--quiet', origin, 'HEAD'])
   assert.equal(plain.packBytes, 0, 'not counted unless asked')
 })
+
+test('Git.run countPack does not wait for a daemon git left holding the trace pipe', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const pidFile = path.join(repo, 'daemon.pid')
+  const git = new Git(repo, sb.env)
+  // like git-credential-cache--daemon: started by git, outlives it, inherits fd 3
+  const r = await git.run(['-c', `alias.spawn-daemon=!sleep 60 & echo $! > '${pidFile}'`, 'spawn-daemon'], { countPack: true })
+  const pid = Number((await readFile(pidFile, 'utf8')).trim())
+  t.after(() => { try { process.kill(pid, 'SIGKILL') } catch {} })
+  assert.equal(r.code, 0)
+  assert.doesNotThrow(() => process.kill(pid, 0), 'run() returned while the daemon still runs')
+})
+
+test('Git.run with a signal: aborting stops git and what it started, as ABORTED', async (t) => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const pidFile = path.join(repo, 'child.pid')
+  const git = new Git(repo, sb.env)
+  const ac = new AbortController()
+  const running = git.run(['-c', `alias.wait-long=!echo $$ > '${pidFile}'; sleep 60`, 'wait-long'], { signal: ac.signal })
+  const deadline = Date.now() + 10_000
+  while (!existsSync(pidFile) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+  ac.abort()
+  await assert.rejects(running, { name: 'MirrorError', code: 'ABORTED' })
+  const shell = Number((await readFile(pidFile, 'utf8')).trim())
+  assert.equal(await running_(shell), false, 'the alias shell was killed with git')
+})
+
+/** Whether a process runs: a zombie (killed, not yet reaped by whoever adopted it) does not. */
+async function running_ (pid: number): Promise<boolean> {
+  try { process.kill(pid, 0) } catch { return false }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  return stat !== '' && !/^\d+ \(.*\) Z /.test(stat)
+}

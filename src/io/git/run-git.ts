@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import createDebug from 'debug'
 import { MirrorError } from '../../core/errors.js'
 
@@ -11,6 +12,8 @@ export interface GitCallOptions {
   timeoutMs?: number
   /** Extra environment for this call only. */
   env?: NodeJS.ProcessEnv
+  /** Aborting kills git and what it started (ABORTED). */
+  signal?: AbortSignal
   /** Sees stderr as it comes (git's progress: lines end in \r or \n). */
   onStderr?: (chunk: string) => void
   /**
@@ -70,7 +73,7 @@ export class Git {
   }
 
   private async exec (args: string[], opts: GitCallOptions): Promise<{ stdout: Buffer, stderr: string, code: number, packBytes: number }> {
-    const child = this.spawnChild(args, opts, opts.timeoutMs !== undefined)
+    const child = this.spawnChild(args, opts, opts.timeoutMs !== undefined || opts.signal !== undefined)
     const out: Buffer[] = []
     child.stdout!.on('data', (b: Buffer) => out.push(b))
     if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
@@ -79,7 +82,7 @@ export class Git {
     packTrace?.on('data', (b: Buffer) => { packBytes += b.length })
     child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
     child.stdin!.end(opts.input ?? '')
-    const { code, stderr } = await this.wait(child, args, opts.timeoutMs)
+    const { code, stderr } = await this.wait(child, args, opts.timeoutMs, opts.signal)
     if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code, packBytes })
     return { stdout: Buffer.concat(out), stderr, code, packBytes }
   }
@@ -100,28 +103,36 @@ export class Git {
     })
   }
 
-  private async wait (child: ChildProcess, args: string[], timeoutMs?: number): Promise<{ code: number, stderr: string }> {
+  private async wait (child: ChildProcess, args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<{ code: number, stderr: string }> {
     const err: Buffer[] = []
     let errBytes = 0
     child.stderr!.on('data', (b: Buffer) => {
       if (errBytes < 1 << 20) { err.push(b); errBytes += b.length }
     })
+    const killGroup = (sig: NodeJS.Signals): void => {
+      try { process.kill(-child.pid!, sig) } catch { child.kill(sig) }
+    }
     let timedOut = false
     const timer = timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
-        timedOut = true
-        try { process.kill(-child.pid!, 'SIGKILL') } catch { child.kill('SIGKILL') }
-      }, timeoutMs)
+      : setTimeout(() => { timedOut = true; killGroup('SIGKILL') }, timeoutMs)
+    const onAbort = (): void => killGroup('SIGTERM')
+    if (signal?.aborted === true) onAbort()
+    signal?.addEventListener('abort', onAbort)
     try {
       const code = await new Promise<number>((resolve, reject) => {
         child.once('error', (e: NodeJS.ErrnoException) => {
-          reject(e.code === 'ENOENT'
-            ? new MirrorError('GIT_FAILED', 'git is not installed (no git on PATH)')
-            : e)
+          if (e.code !== 'ENOENT') { reject(e); return }
+          reject(new MirrorError('GIT_FAILED', existsSync(this.cwd) ? 'git is not installed (no git on PATH)' : `cannot run git in ${this.cwd}: no such directory`))
         })
-        child.once('close', (c, signal) => resolve(c ?? (signal === null ? 128 : 128 + 9)))
+        child.once('exit', (c, sig) => resolve(c ?? (sig === null ? 128 : 128 + 9)))
       })
+      await Promise.all([closed(child.stdout!), closed(child.stderr!)])
+      // a daemon git started (credential cache, fsmonitor) may hold the pack
+      // trace pipe for minutes: read what is there, then stop waiting
+      const trace = child.stdio[3] as NodeJS.ReadableStream & { destroy: () => void } | undefined
+      if (trace != null) { await closed(trace, 250); trace.destroy() }
+      if (signal?.aborted === true) throw new MirrorError('ABORTED', `interrupted (git ${subcommand(args)} was stopped)`, { args })
       if (timedOut) {
         const limit = timeoutMs! < 1000 ? `${timeoutMs!} ms` : `${Math.round(timeoutMs! / 1000)} s`
         throw new MirrorError('GIT_FAILED', `git ${subcommand(args)} did not finish within ${limit}`, { args })
@@ -129,8 +140,18 @@ export class Git {
       return { code, stderr: Buffer.concat(err).toString('utf8') }
     } finally {
       if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/** Resolves when `stream` has closed, or after `withinMs` if given. */
+async function closed (stream: NodeJS.ReadableStream, withinMs?: number): Promise<void> {
+  if ((stream as { closed?: boolean }).closed === true) return
+  await new Promise<void>(resolve => {
+    const timer = withinMs === undefined ? undefined : setTimeout(resolve, withinMs)
+    stream.once('close', () => { if (timer !== undefined) clearTimeout(timer); resolve() })
+  })
 }
 
 /** git's own reason: its last "fatal:"/"error:" line, else its last line. */
