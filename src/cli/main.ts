@@ -23,9 +23,12 @@ function configure (cmd: Command): Command {
  * `git-mirror <sub> ...` (so `git mirror publish` works) dispatches.
  */
 export async function main (program: string, argv: string[]): Promise<void> {
-  // `mirror-clone --help | head`: a closed pipe ends the program quietly
+  // A reader that went away (`--help | head`, a closed terminal) silences that
+  // stream, nothing more: a clone or a seeder carries on and ends cleanly.
   for (const out of [process.stdout, process.stderr]) {
-    out.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw err })
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err
+    })
   }
   const sub = program.replace(/^mirror-/, '')
   let cmd: Command

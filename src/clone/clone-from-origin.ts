@@ -7,14 +7,15 @@ import type { Git } from '../io/git/run-git.js'
  * empty), with the same mode. Returns the pack bytes the origin sent.
  */
 export async function cloneFromOrigin (
-  git: Git, o: { url: string, dir: string, mode: CloneMode, checkout: boolean, onProgress?: OnProgress }
+  git: Git, o: { url: string, dir: string, mode: CloneMode, checkout: boolean, remote: string, onProgress?: OnProgress, signal?: AbortSignal }
 ): Promise<{ packBytes: number }> {
   const onStderr = gitProgressTo('clone', o.onProgress)
   const r = await git.run([
     'clone', '--progress',
     ...(o.mode === 'normal' ? [] : [`--${o.mode}`]),
     ...(o.checkout ? [] : ['--no-checkout']),
+    ...(o.remote === 'origin' ? [] : ['--origin', o.remote]),
     '--', o.url, o.dir
-  ], { countPack: true, ...(onStderr === undefined ? {} : { onStderr }) })
+  ], { countPack: true, ...(o.signal === undefined ? {} : { signal: o.signal }), ...(onStderr === undefined ? {} : { onStderr }) })
   return { packBytes: r.packBytes }
 }

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises'
 import { cloneLayout, type CloneMode } from '../core/clone-target.js'
 import { isMirrorError, MirrorError } from '../core/errors.js'
 import type { RemoteListing } from '../core/ls-remote.js'
+import type { Ref } from '../core/ref-list.js'
 import type { NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
 import type { Git } from '../io/git/run-git.js'
@@ -57,7 +58,6 @@ export interface CloneReport {
   bundle: StoredBundle | null
 }
 
-const REMOTE = 'origin'
 
 /**
  * mirror-clone: discover -> download -> stage -> complete from the origin
@@ -73,8 +73,9 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   let bundle: DownloadedBundle | null = null
   try {
-    const layout = cloneLayout(a.mode, REMOTE)
-    const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs })
+    const remote = await remoteName(deps.git)
+    const layout = cloneLayout(a.mode, remote)
+    const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
     clock.lap('discover')
 
     let fallbackReason: string | null = null
@@ -98,13 +99,13 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     clock.lap('download')
 
     let repo: Git | null = null
+    let staged: Ref[] = []
     if (bundle !== null) {
-      repo = await initClone(deps.git, dest.dir, { url: origin.url, layout, remote: REMOTE })
+      repo = await initClone(deps.git, dest.dir, { url: origin.url, layout, remote })
       try {
-        await stageBundle(repo, bundle.file, deps.onProgress)
+        staged = await stageBundle(repo, bundle.file, optional(a.signal, deps.onProgress))
       } catch (err) {
-        if (!isMirrorError(err)) throw err
-        throwIfAborted(a.signal)
+        if (!isMirrorError(err) || err.code === 'ABORTED' || isLocalTrouble(err)) throw err
         fallbackReason = `git refuses the bundle from the swarm: ${err.message}`
         deps.onNotice?.(`${fallbackReason}; cloning from the origin`)
         if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })
@@ -122,13 +123,13 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     let originBytes = origin.packBytes
     let discardedRefs: string[] = []
     if (repo !== null && head !== null) {
-      const done = await completeFromOrigin(repo, { remote: REMOTE, url: origin.url, layout, head, checkout: a.checkout, ...optional(undefined, deps.onProgress) })
+      const done = await completeFromOrigin(repo, { remote, url: origin.url, layout, head, checkout: a.checkout, ...optional(a.signal, deps.onProgress) })
       originBytes += done.packBytes
-      const dropped = await dropStagingRefs(repo)
+      const dropped = await dropStagingRefs(repo, staged, new Set(origin.listing.refs.map(r => r.name)))
       discardedRefs = dropped.discarded
       if (dropped.reachable.length === 0) fallbackReason = 'none of the bundle\'s refs is in the origin\'s history: the origin sent everything'
     } else {
-      originBytes += (await cloneFromOrigin(deps.git, { url: origin.url, dir: dest.dir, mode: a.mode, checkout: a.checkout, ...optional(undefined, deps.onProgress) })).packBytes
+      originBytes += (await cloneFromOrigin(deps.git, { url: origin.url, dir: dest.dir, mode: a.mode, checkout: a.checkout, remote, ...optional(a.signal, deps.onProgress) })).packBytes
     }
     clock.lap('originFetch')
 
@@ -150,6 +151,21 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   } finally {
     await bundle?.release()
   }
+}
+
+/** What git clone names the remote: clone.defaultRemoteName from the user's or system config (no repository's), else origin. */
+async function remoteName (git: Git): Promise<string> {
+  for (const scope of ['--global', '--system']) {
+    const r = await git.run(['config', scope, '--get', 'clone.defaultRemoteName'], { okCodes: [1] })
+    const name = r.stdout.trim()
+    if (r.code === 0 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return name
+  }
+  return 'origin'
+}
+
+/** A failure of this machine (disk, permissions), not of the bundle: no reason to throw a good download away. */
+function isLocalTrouble (err: MirrorError): boolean {
+  return /No space left|Disk quota|Read-only file system|Permission denied|Input\/output error|Too many open files/i.test(String(err.data.stderr ?? err.message))
 }
 
 /** The branch the origin's HEAD names, if it advertises it; null for an empty origin or a detached HEAD. */

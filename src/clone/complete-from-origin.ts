@@ -10,6 +10,7 @@ export interface CompleteOptions {
   head: string
   checkout: boolean
   onProgress?: OnProgress
+  signal?: AbortSignal
 }
 
 /**
@@ -21,9 +22,12 @@ export interface CompleteOptions {
  */
 export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promise<{ packBytes: number }> {
   const onStderr = gitProgressTo('fetch', o.onProgress)
+  const stop = o.signal === undefined ? {} : { signal: o.signal }
+  // the configured refspecs (ours, and any the user's config adds, as git clone honours them); a bare clone has none
+  const refspec = o.layout.remoteConfig.some(([key]) => key === 'fetch') ? [] : [o.layout.fetchRefspec]
   const fetched = await repo.run(
-    ['fetch', '--tags', '--no-prune', '--no-write-fetch-head', '--no-auto-maintenance', '--update-head-ok', '--progress', '--', o.remote, o.layout.fetchRefspec],
-    { countPack: true, ...(onStderr === undefined ? {} : { onStderr }) })
+    ['fetch', '--tags', '--no-prune', '--no-write-fetch-head', '--no-auto-maintenance', '--update-head-ok', '--progress', '--', o.remote, ...refspec],
+    { countPack: true, ...stop, ...(onStderr === undefined ? {} : { onStderr }) })
 
   const branch = o.head.slice('refs/heads/'.length)
   const message = `clone: from ${o.url}`
@@ -38,7 +42,7 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
   if (!o.layout.bare && o.checkout) {
     o.onProgress?.({ phase: 'checkout', detail: branch })
     const progress = gitProgressTo('checkout', o.onProgress)   // "Updating files", when it takes long enough to show
-    await repo.run(['read-tree', '--reset', '-u', '-v', 'HEAD'], progress === undefined ? {} : { onStderr: progress })
+    await repo.run(['read-tree', '--reset', '-u', '-v', 'HEAD'], { ...stop, ...(progress === undefined ? {} : { onStderr: progress }) })
   }
   return { packBytes: fetched.packBytes }
 }

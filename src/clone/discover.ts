@@ -27,17 +27,17 @@ export interface Discovery {
  * `scratchDir`; nothing else is transferred). An origin that cannot be
  * listed fails the clone (REMOTE_UNREACHABLE), as git clone would.
  */
-export async function discover (git: Git, url: string, o: { scratchDir: string, timeoutMs: number }): Promise<Discovery> {
+export async function discover (git: Git, url: string, o: { scratchDir: string, timeoutMs: number, signal?: AbortSignal }): Promise<Discovery> {
   const origin = originUrl(url)
-  const [listing, fetched] = await Promise.all([
-    listRemote(git, origin, { timeoutMs: o.timeoutMs }),
-    fetchRecordsVia(git, o.scratchDir, origin, { timeoutMs: o.timeoutMs }).catch((err: unknown) => {
-      if (!isMirrorError(err)) throw err
-      return err
-    })
-  ])
-  if (!('records' in fetched)) return { url: origin, listing, records: {}, recordsError: fetched, packBytes: 0 }
-  return { url: origin, listing, records: fetched.records, recordsError: null, packBytes: fetched.packBytes }
+  const bounds = { timeoutMs: o.timeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) }
+  // both settle before anything is decided: no git is left running, no scratch repository left behind
+  const [listed, fetched] = await Promise.allSettled([listRemote(git, origin, bounds), fetchRecordsVia(git, o.scratchDir, origin, bounds)])
+  if (listed.status === 'rejected') throw listed.reason
+  if (fetched.status === 'rejected') {
+    if (!isMirrorError(fetched.reason) || fetched.reason.code === 'ABORTED') throw fetched.reason
+    return { url: origin, listing: listed.value, records: {}, recordsError: fetched.reason, packBytes: 0 }
+  }
+  return { url: origin, listing: listed.value, records: fetched.value.records, recordsError: null, packBytes: fetched.value.packBytes }
 }
 
 /**

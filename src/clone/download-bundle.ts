@@ -47,7 +47,7 @@ export async function downloadBundle (
   const infoHash = sourceInfoHash(source)
   const known = await deps.store.findByInfoHash(infoHash)
   if (known !== null) {
-    const header = await checkFullBundle(known.bundlePath, source.what)
+    const header = await checkFullBundle(known.bundlePath, source.what, { downloaded: false })
     const torrentFile = source.kind === 'torrent' ? source.torrentFile : Buffer.alloc(0)
     return { infoHash, file: known.bundlePath, header, torrentFile, entry: known, dir: null, release: async () => {}, fromPeers: 0, fromWebSeeds: 0 }
   }
@@ -68,7 +68,7 @@ export async function downloadBundle (
     })
     await removeTorrent(deps.client, torrent)
     const file = path.join(dir, name)
-    const header = await checkFullBundle(file, source.what).catch((err: unknown) => {
+    const header = await checkFullBundle(file, source.what, { downloaded: true }).catch((err: unknown) => {
       if (isMirrorError(err)) Object.assign(err.data, { fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds })
       throw err
     })

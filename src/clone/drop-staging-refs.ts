@@ -1,3 +1,4 @@
+import type { Ref } from '../core/ref-list.js'
 import { TORRENT_STAGING } from '../core/refs.js'
 import type { Git } from '../io/git/run-git.js'
 
@@ -12,28 +13,31 @@ export interface DroppedStaging {
 }
 
 /**
- * Ends the staging of a clone: every ref under refs/mirror/torrent/ goes, in
- * one transaction. Those reachable from real refs are what DESIGN.md says
- * to delete; the others point where the origin does not, and the origin is
- * the authority, so they go too, and are reported.
+ * Ends the staging of a clone: the refs `stageBundle` wrote go, in one
+ * transaction. Those reachable from real refs are what DESIGN.md says to
+ * delete; the others point where the origin does not, and the origin is the
+ * authority, so they go too, and are reported. A staged name the origin
+ * itself advertises (a --mirror clone copies every ref) is the origin's now
+ * and stays.
  */
-export async function dropStagingRefs (repo: Git): Promise<DroppedStaging> {
-  const staged = parseRefs((await repo.run(['for-each-ref', `--format=${FORMAT}`, TORRENT_STAGING])).stdout)
-  if (staged.length === 0) return { reachable: [], discarded: [] }
-  const real = parseRefs((await repo.run(['for-each-ref', `--format=${FORMAT}`])).stdout)
-    .filter(r => !r.name.startsWith(TORRENT_STAGING))
+export async function dropStagingRefs (repo: Git, staged: Ref[], advertised: Set<string>): Promise<DroppedStaging> {
+  const mine = staged.filter(r => !advertised.has(r.name))
+  if (mine.length === 0) return { reachable: [], discarded: [] }
+  const stagedNames = new Set(mine.map(r => r.name))
+  const real = parseRefs((await repo.run(['for-each-ref', `--format=${FORMAT}`])).stdout).filter(r => !stagedNames.has(r.name))
   const realOids = new Set(real.flatMap(r => r.oids))
-  const reachable = new Set(staged.filter(r => r.oids.some(oid => realOids.has(oid))).map(r => r.name))
+  const reachable = new Set(mine.filter(r => realOids.has(r.oid)).map(r => r.name))
   const tips = [...new Set(real.flatMap(r => r.commit === null ? [] : [r.commit]))]
-  for (let i = 0; i < tips.length && reachable.size < staged.length; i += TIPS_PER_CALL) {
+  for (let i = 0; i < tips.length && reachable.size < mine.length; i += TIPS_PER_CALL) {
     const merged = tips.slice(i, i + TIPS_PER_CALL).map(oid => `--merged=${oid}`)
     const r = await repo.run(['for-each-ref', '--format=%(refname)', ...merged, TORRENT_STAGING])
-    for (const name of r.stdout.split('\n')) if (name !== '') reachable.add(name)
+    for (const name of r.stdout.split('\n')) if (stagedNames.has(name)) reachable.add(name)
   }
-  await repo.run(['update-ref', '--stdin'], { input: staged.map(r => `delete ${r.name} ${r.oids[0]!}\n`).join('') })
+  // each at the value staged: a ref that changed since is not ours to delete
+  await repo.run(['update-ref', '--stdin'], { input: mine.map(r => `delete ${r.name} ${r.oid}\n`).join('') })
   return {
-    reachable: staged.filter(r => reachable.has(r.name)).map(r => r.name),
-    discarded: staged.filter(r => !reachable.has(r.name)).map(r => r.name)
+    reachable: mine.filter(r => reachable.has(r.name)).map(r => r.name),
+    discarded: mine.filter(r => !reachable.has(r.name)).map(r => r.name)
   }
 }
 

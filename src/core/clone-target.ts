@@ -46,27 +46,39 @@ export function isLocalPath (url: string): boolean {
 }
 
 /**
- * The directory `git clone <url>` creates (git's git_url_basename): the last
- * path component without a trailing "/", "/.git" or ".git" (".bundle"),
- * plus ".git" for --bare and --mirror. Control characters become '-'.
+ * The directory `git clone <url>` creates, by git's rules (dir.c,
+ * git_url_basename): skip the scheme and any user@ before the first slash;
+ * drop trailing slashes and spaces and a trailing "/.git"; a bare
+ * "host:port" loses its port; the last component (after '/' or ':')
+ * without ".git"; runs of control characters and spaces become one space,
+ * trimmed; ".git" appended for --bare and --mirror.
  */
 export function cloneDirName (url: string, bare: boolean): string {
+  const isSep = (c: string | undefined): boolean => c === '/'
+  let start = url.indexOf('://')
+  start = start === -1 ? 0 : start + 3
+  for (let i = start; i < url.length && !isSep(url[i]); i++) if (url[i] === '@') start = i + 1
   let end = url.length
-  const trim = (): void => { while (end > 0 && (url[end - 1] === '/' || /\s/.test(url[end - 1]!))) end-- }
-  trim()
-  if (url.slice(0, end).endsWith('/.git')) { end -= 5; trim() }
-  let start = url.match(SCHEME)?.[0].length ?? 0
-  // skip user:password@ and a port after the host, as git does for "host:port"
-  const at = url.slice(start, end).indexOf('@')
-  if (at !== -1 && !url.slice(start, start + at).includes('/')) start += at + 1
-  let name = url.slice(start, end)
-  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf(':'))
-  if (cut !== -1) name = name.slice(cut + 1)
-  for (const suffix of ['.git', '.bundle']) {
-    if (name.endsWith(suffix) && name.length > suffix.length) { name = name.slice(0, -suffix.length); break }
+  while (end > start && (isSep(url[end - 1]) || /\s/.test(url[end - 1]!))) end--
+  if (end - start > 5 && isSep(url[end - 5]) && url.slice(end - 4, end) === '.git') {
+    end -= 5
+    while (end > start && isSep(url[end - 1])) end--
+  }
+  const rest = url.slice(start, end)
+  if (!rest.includes('/') && rest.includes(':')) {
+    let p = end
+    while (p > start && /[0-9]/.test(url[p - 1]!)) p--
+    if (p > start && url[p - 1] === ':') end = p - 1
+  }
+  let p = end
+  while (p > start && !isSep(url[p - 1]) && url[p - 1] !== ':') p--
+  let name = url.slice(p, end)
+  if (name.endsWith('.git')) name = name.slice(0, -4)
+  if (name === '' || name === '/') {
+    throw new MirrorError('USAGE', `cannot guess a directory name from ${url}; give one after the URL`, { url })
   }
   // eslint-disable-next-line no-control-regex
-  name = name.replace(/[\x00-\x1f\x7f]/g, '-')
+  name = name.replace(/[\x00-\x1f]/g, ' ').replace(/\s+/g, ' ').trim()
   if (name === '' || name === '.' || name === '..') {
     throw new MirrorError('USAGE', `cannot guess a directory name from ${url}; give one after the URL`, { url })
   }

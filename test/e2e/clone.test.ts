@@ -126,3 +126,25 @@ test('a local-path origin is recorded as git clone records it', T, async t => {
   await assertSameAsGitClone(w, 'mine', 'theirs')
   await seeder.stop('SIGINT')
 })
+
+test('an origin\'s own refs under refs/mirror/ survive a --mirror clone; clone.defaultRemoteName names the remote', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 256 << 10, branches: 1 } })
+  const main = await w.git(['rev-parse', 'HEAD'])
+  await w.git(['update-ref', 'refs/mirror/torrent/heads/keepme', main.trim()], w.origin)
+  await publish(w)
+  const seeder = await startSeeder(w)
+
+  const mirror = (await mirrorClone(w, [...w.net, '--mirror', w.originUrl, 'mine.git'])).report
+  assert.equal(mirror.method, 'torrent', mirror.fallbackReason)
+  await plainClone(w, 'theirs.git', ['--mirror'])
+  await assertSameAsGitClone(w, 'mine.git', 'theirs.git')
+  assert.equal((await w.git(['rev-parse', 'refs/mirror/torrent/heads/keepme'], path.join(w.dir, 'mine.git'))).trim(), main.trim())
+
+  await w.git(['config', '--global', 'clone.defaultRemoteName', 'upstream'], w.dir)
+  const named = (await mirrorClone(w, [...w.net, w.originUrl, 'mine'])).report
+  assert.equal(named.method, 'torrent', named.fallbackReason)
+  await plainClone(w, 'theirs')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+  assert.match(await w.git(['config', '--local', '--list'], path.join(w.dir, 'mine')), /^remote\.upstream\.url=/m)
+  await seeder.stop('SIGINT')
+})

@@ -232,9 +232,9 @@ test('claimDownload: one live run holds tmp/download-<infohash>; others get a pr
   const first = await store.claimDownload(ih)
   assert.equal(first.shared, true)
   assert.equal(first.dir, path.join(store.root, 'tmp', `download-${ih}`))
-  assert.equal(await readFile(`${first.dir}.lock`, 'utf8'), String(process.pid))
+  assert.match(await readFile(`${first.dir}.lock`, 'utf8'), new RegExp(`^${process.pid} [0-9a-f]{16}$`))
 
-  const second = await store.claimDownload(ih)   // this process is alive: the lock holds
+  const second = await store.claimDownload(ih)   // held by a live run (this one): the lock holds
   assert.equal(second.shared, false)
   assert.match(path.basename(second.dir), /^private-[0-9a-f]+$/)
   await second.release()
@@ -244,8 +244,13 @@ test('claimDownload: one live run holds tmp/download-<infohash>; others get a pr
   assert.equal(await exists(`${first.dir}.lock`), false)
   assert.ok(await exists(first.dir), 'the partial download stays for a rerun')
 
-  await writeFile(`${first.dir}.lock`, '999999999')   // no such process: a crashed run's lock
+  await writeFile(`${first.dir}.lock`, '999999999 0123456789abcdef')   // no such process: a crashed run's lock
   const third = await store.claimDownload(ih)
   assert.equal(third.shared, true)
   await third.release()
+
+  await writeFile(`${first.dir}.lock`, `${process.pid} 0123456789abcdef`)   // our pid, but not our lock: a previous life's (containers reuse pids)
+  const fourth = await store.claimDownload(ih)
+  assert.equal(fourth.shared, true)
+  await fourth.release()
 })

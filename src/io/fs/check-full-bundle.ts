@@ -4,18 +4,19 @@ import { MirrorError } from '../../core/errors.js'
 import { readBundleHeader } from './read-bundle-header.js'
 
 /**
- * The header of a downloaded bundle that must be a full one (no
- * prerequisites, at least one ref). A file that is complete per its torrent
- * but not such a bundle is deleted, so that no rerun resumes into it.
+ * The header of a bundle that must be a full one (no prerequisites, at
+ * least one ref). A download that is complete per its torrent but not such
+ * a bundle is deleted, so that no rerun resumes into it; a file that was
+ * already in a store is left alone.
  */
-export async function checkFullBundle (file: string, what: string): Promise<BundleHeader> {
+export async function checkFullBundle (file: string, what: string, o: { downloaded: boolean }): Promise<BundleHeader> {
   try {
     const header = await readBundleHeader(file)
     if (header.prerequisites.length > 0) throw new MirrorError('BAD_BUNDLE', 'it is incremental (has prerequisites), not a full bundle')
     if (header.refs.length === 0) throw new MirrorError('BAD_BUNDLE', 'it names no refs')
     return header
   } catch (err) {
-    await rm(file, { force: true })
+    if (o.downloaded) await rm(file, { force: true })
     const why = err instanceof MirrorError ? err.message : String(err)
     throw new MirrorError('BAD_BUNDLE', `the bundle ${what} publishes is not usable: ${why}`, { what })
   }

@@ -7,6 +7,7 @@ export interface FetchRecordsOptions {
   /** Largest record blob read; a .torrent of a huge bundle is well under 4 MiB. */
   maxBlobBytes?: number
   timeoutMs?: number
+  signal?: AbortSignal
 }
 
 /**
@@ -25,7 +26,7 @@ export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOp
   const maxBlobBytes = o.maxBlobBytes ?? 8 * 1024 * 1024
   const fetched = await scratch.run(
     ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*'],
-    { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000, countPack: true })
+    { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000, countPack: true, ...(o.signal === undefined ? {} : { signal: o.signal }) })
   if (fetched.code !== 0) {
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
   }

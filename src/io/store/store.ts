@@ -98,22 +98,33 @@ export class Store {
   async claimDownload (infoHash: string): Promise<{ dir: string, shared: boolean, release: () => Promise<void> }> {
     const dir = await this.stableTemp(`download-${infoHash}`)
     const lock = `${dir}.lock`
-    const mine = String(process.pid)
-    const take = async (flag: 'wx' | 'w'): Promise<boolean> => {
-      try { await writeFile(lock, mine, { flag }); return true } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-        throw err
+    const token = `${process.pid} ${randomBytes(8).toString('hex')}`
+    const ours = async (): Promise<boolean> => await readFile(lock, 'utf8').catch(() => '') === token
+    let mine = false
+    if (!heldLocks.has(lock)) {
+      try {
+        await writeFile(lock, token, { flag: 'wx' })
+        mine = true
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+        // our own pid in a lock we do not hold is a previous life's (a container reusing pids)
+        const holder = Number((await readFile(lock, 'utf8').catch(() => '')).split(' ')[0])
+        if (holder === process.pid || !isAlive(holder)) {
+          const mineTemp = `${lock}.${randomBytes(4).toString('hex')}`
+          await writeFile(mineTemp, token)
+          await rename(mineTemp, lock)   // atomic: of two runs taking over, the last rename wins ...
+          mine = await ours()            // ... and the other one sees it
+        }
       }
     }
-    if (!await take('wx')) {
-      const holder = Number(await readFile(lock, 'utf8').catch(() => ''))
-      if (isAlive(holder) || !await take('w')) {
-        debug('%s is being downloaded by process %d; using a private directory', infoHash, holder)
-        return { dir: await this.makeTemp('private'), shared: false, release: async () => {} }
-      }
+    if (!mine) {
+      debug('%s is being downloaded by another run; using a private directory', infoHash)
+      return { dir: await this.makeTemp('private'), shared: false, release: async () => {} }
     }
+    heldLocks.add(lock)
     const release = async (): Promise<void> => {
-      if (await readFile(lock, 'utf8').catch(() => '') === mine) await rm(lock, { force: true })
+      heldLocks.delete(lock)
+      if (await ours()) await rm(lock, { force: true })
     }
     return { dir, shared: true, release }
   }
@@ -204,6 +215,9 @@ async function readdirOrEmpty (dir: string): Promise<string[]> {
     return []
   }
 }
+
+/** Download locks this process holds. */
+const heldLocks = new Set<string>()
 
 /** Whether a process with this pid runs (on this machine): a lock holder that died left a stale lock. */
 function isAlive (pid: number): boolean {
