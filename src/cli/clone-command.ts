@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { Command } from 'commander'
 import { clone, type CloneReport } from '../clone/clone.js'
+import type { Destination } from '../clone/destination.js'
 import { cloneDirName, type CloneMode } from '../core/clone-target.js'
 import { MirrorError } from '../core/errors.js'
 import { formatBytes } from '../core/format.js'
@@ -63,7 +64,8 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const git = new Git(process.cwd())
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open((o.cache as string | undefined) ?? defaultCacheDir())
-  const stop = stopSignal()
+  let claimed: Destination | null = null
+  const stop = stopSignal(undefined, { onForce: () => claimed?.undoSync() })
   const seeder = new Seeder({ store, net })
   try {
     const report = await clone({
@@ -72,7 +74,8 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
       client: seeder.client,
       net,
       onProgress: p => reporter.progress(p),
-      onNotice: line => reporter.info(line)
+      onNotice: line => reporter.info(line),
+      onClaimed: dest => { claimed = dest }
     }, {
       url,
       dir,

@@ -1,12 +1,15 @@
 /**
  * One AbortSignal for a long-running command: aborted by SIGINT/SIGTERM (the
  * reason is the signal's name) or when `durationMs` is over ('duration'). A
- * second signal while shutting down exits at once.
+ * second signal while shutting down exits at once, after `onForce`.
  */
-export function stopSignal (durationMs?: number): { signal: AbortSignal, dispose: () => void } {
+export function stopSignal (durationMs?: number, o: { onForce?: () => void } = {}): { signal: AbortSignal, dispose: () => void } {
   const controller = new AbortController()
   const onSignal = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130)
+    if (controller.signal.aborted) {
+      o.onForce?.()   // synchronous last words: remove what must not stay behind
+      process.exit(130)
+    }
     controller.abort(sig)
   }
   process.on('SIGINT', onSignal)

@@ -41,6 +41,8 @@ export interface CloneDeps {
   onProgress?: OnProgress
   /** A line worth telling the user as it happens (why the swarm is not used). */
   onNotice?: (message: string) => void
+  /** The destination, once claimed: what a forced exit must remove. */
+  onClaimed?: (dest: Destination | null) => void
 }
 
 /** DESIGN.md's report, plus where the clone is and what the origin overruled. */
@@ -70,6 +72,7 @@ export interface CloneReport {
 export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport> {
   const clock = new Laps()
   const dest = await Destination.claim(a.dir)
+  deps.onClaimed?.(dest)
   deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   let bundle: DownloadedBundle | null = null
   try {
@@ -149,6 +152,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     await dest.undo()
     throw keptNote(err, bundle)
   } finally {
+    deps.onClaimed?.(null)   // complete, or removed already
     await bundle?.release()
   }
 }

@@ -1,3 +1,4 @@
+import { readdirSync, rmSync } from 'node:fs'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { MirrorError } from '../core/errors.js'
@@ -33,6 +34,15 @@ export class Destination {
     }
     await mkdir(abs, { recursive: true })
     return new Destination(abs, entries !== null)
+  }
+
+  /** The same, synchronously: for a second Ctrl-C, which exits at once. */
+  undoSync (): void {
+    if (!this.existed) {
+      rmSync(this.dir, { recursive: true, force: true })
+      return
+    }
+    for (const name of readdirSync(this.dir)) rmSync(path.join(this.dir, name), { recursive: true, force: true })
   }
 
   /** Removes what the clone made; the original error stays the one reported. */
