@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'TORRENT_FAILED'
   | 'ABORTED'
   | 'DESTINATION_EXISTS'    // mirror-clone's directory exists and is not empty
+  | 'BAD_KEY'               // a public or private key that does not parse, or not ed25519
+  | 'KEY_EXISTS'            // mirror-keygen would overwrite a key (without --force)
+  | 'BAD_PUSH_OBJECT'       // a push object that does not parse
+  | 'VERIFY_FAILED'         // a push object or bundle refused by a check (data.check names it)
 
 export class MirrorError extends Error {
   readonly code: ErrorCode
