@@ -31,6 +31,8 @@ export function cloneCommand (name: string): Command {
     .option('--seed', 'after the clone, seed the bundle until interrupted (keeps it in the cache)')
     .option('--duration <seconds>', 'with --seed: stop seeding after this many seconds', positiveNumber)
     .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveNumber, 10)
+    .option('--trust <key>', 'trust this public key ("ssh-ed25519 AAAA...") to sign for the origin, for this run; the bundle must then match a push object it signed (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--project <name>', 'the project name a push object must carry (default: from the URL, as mirror-publish names it)')
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 It asks the origin for its refs and its published bundle
@@ -42,6 +44,14 @@ makes, remote configuration and checkout included. When the swarm cannot
 serve (no record, a refused torrent, no data within --timeout, a bundle git
 refuses) it clones from the origin and says why. Ctrl-C keeps the partial
 download in the cache; a rerun resumes it.
+
+Signed publishes: when a key is trusted for the origin (--trust, or git
+config mirror.trustedKey / mirror.<url>.trustedKey), the bundle is used only
+if the push object its torrent carries is signed by that key, names the
+project, has not expired, is not older than one accepted before (kept in
+$XDG_STATE_HOME/git-torrent-mirror), and matches the bundle's size, SHA-256
+and refs. Otherwise it clones from the origin and names the check that
+failed. The report then says "verified": "signature".
 
 Exit status: 0 when the clone is complete (from the swarm or, after a
 fallback, from the origin), 1 when it failed (nothing is left behind but the
@@ -84,6 +94,8 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
       maxSize: o.maxSize as number,
       timeoutMs: (o.timeout as number) * 1000,
       keepBundle: o.keepBundle === true || seed,
+      trust: (o.trust as string[] | undefined) ?? [],
+      ...(o.project === undefined ? {} : { project: o.project as string }),
       signal: stop.signal
     })
     const json = reportJson(report)
@@ -121,6 +133,7 @@ function summary (r: CloneReport, dir: string): string[] {
     ? `from the swarm: ${formatBytes(r.bytes.swarm)} from peers, ${formatBytes(r.bytes.webSeed)} from web seeds, ${formatBytes(r.bytes.origin)} from the origin`
     : `from the origin (${r.fallbackReason ?? 'no bundle'}): ${formatBytes(r.bytes.origin)}`
   const lines = [`cloned into '${path.relative(process.cwd(), r.directory) || dir}' ${from} in ${r.seconds.total} s`]
+  if (r.pushObject !== null && r.verified === 'signature') lines.push(`verified: push object ${r.pushObject.sequence} signed by ${r.pushObject.key}`)
   if (r.discardedRefs.length > 0) {
     lines.push(`the bundle disagreed with the origin on ${r.discardedRefs.length} ref(s); the origin won: ${r.discardedRefs.slice(0, 5).join(', ')}${r.discardedRefs.length > 5 ? ', ...' : ''}`)
   }

@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { VERSION } from '../core/version.js'
 import { cloneCommand } from './clone-command.js'
+import { keygenCommand } from './keygen-command.js'
+import { verifyCommand } from './verify-command.js'
 import { publishCommand } from './publish-command.js'
 import { runCli } from './run.js'
 import { seedCommand } from './seed-command.js'
@@ -8,7 +10,9 @@ import { seedCommand } from './seed-command.js'
 const COMMANDS: Record<string, (name: string) => Command> = {
   publish: publishCommand,
   clone: cloneCommand,
-  seed: seedCommand
+  seed: seedCommand,
+  keygen: keygenCommand,
+  verify: verifyCommand
 }
 
 /** Turns commander's own errors into exceptions that runCli maps to exit status 2. */

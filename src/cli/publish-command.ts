@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { formatBytes } from '../core/format.js'
+import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { Store } from '../io/store/store.js'
 import { publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
@@ -16,7 +17,10 @@ export function publishCommand (name: string): Command {
     .option('--no-push', 'write the records locally, do not push them')
     .option('--store <dir>', 'where bundles and torrents are kept (default: <git-dir>/mirror)')
     .option('--name <project>', 'project name in the bundle file name (default: from the remote URL)')
-    .option('--web-seed <url>', 'an HTTP(S) URL serving the bundle, as a BEP 19 web seed; a URL ending in / gets the bundle file name appended (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--web-seed <url>', 'an HTTP(S) URL serving the bundle, as a BEP 19 web seed; a URL ending in / gets the bundle file name appended (repeatable). Signed: the URL of a directory, ending in /', (v: string, p: string[] = []) => [...p, v])
+    .option('--sign-key <file>', 'sign a push object with this ed25519 key (default: git config mirror.signingKey; see mirror-keygen)')
+    .option('--no-sign', 'do not sign, even with mirror.signingKey set')
+    .option('--valid-days <days>', 'how long a new push object stays valid', positiveNumber, 90)
     .option('--seed', 'keep seeding the bundle until interrupted')
     .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveNumber, 10)
   addNetworkOptions(cmd)
@@ -26,6 +30,14 @@ advertises (after fetching what is missing), never commits that exist only
 locally; in a bare repository it publishes the repository's own branches,
 tags and HEAD. Publishing an unchanged state reuses the stored bundle and
 torrent (same infohash).
+
+With a signing key (mirror-keygen sets mirror.signingKey), it also signs a
+push object: every ref published, the project name, a sequence number that
+continues the key's chain, an expiry, and the bundle's SHA-256. The torrent
+then holds a folder with the bundle and the push object, and
+refs/mirrors/push records it; clients that trust the key verify the bundle
+before using it. An unchanged state keeps its push object until half its
+validity has passed.
 
 Examples:
   $ ${name} --web-seed https://downloads.example.org/git/ --seed
@@ -44,6 +56,8 @@ async function runPublish (cmd: Command): Promise<number> {
     ...(o.name === undefined ? {} : { name: o.name as string }),
     webSeeds: (o.webSeed as string[] | undefined) ?? [],
     network: networkFlags(cmd),
+    ...(o.sign === false ? { signingKey: false as const } : o.signKey === undefined ? {} : { signingKey: o.signKey as string }),
+    validForSeconds: Math.round((o.validDays as number) * 24 * 3600),
     onProgress: p => reporter.progress(p)
   })
   reporter.result(publishJson(result), publishText(result, o.seed === true))
@@ -71,7 +85,8 @@ function publishJson (r: PublishResult): Record<string, unknown> {
     trackers: r.trackers,
     webSeeds: r.webSeeds,
     records: r.records,
-    push: r.push
+    push: r.push,
+    pushObject: r.pushObject
   }
 }
 
@@ -83,8 +98,16 @@ function publishText (r: PublishResult, seeding: boolean): string[] {
     `magnet:   ${r.magnet}`,
     `trackers: ${r.trackers.length === 0 ? '(none)' : r.trackers.join(' ')}`
   ]
-  if (r.webSeeds.length > 0) lines.push(`web seeds: ${r.webSeeds.join(' ')} (upload the bundle there)`)
-  const refs = Object.entries(r.records).filter(([, oid]) => oid !== null).map(([k]) => `refs/mirrors/bundle/${k}`)
+  if (r.pushObject !== null) {
+    const p = r.pushObject
+    lines.push(`signed:   push object ${p.sequence} (${p.id.slice(0, 16)}...), valid until ${new Date(p.expires * 1000).toISOString()}${p.reused ? ', reused' : ''}`)
+    lines.push(`          key ${p.key}`)
+  }
+  if (r.webSeeds.length > 0) {
+    const what = r.pushObject === null ? 'the bundle' : `the folder ${r.entry.meta.folder!}/ (bundle and push object)`
+    lines.push(`web seeds: ${r.webSeeds.join(' ')} (upload ${what} there)`)
+  }
+  const refs = Object.entries(RECORD_REFS).filter(([k]) => r.records[k as RecordName] !== null).map(([, ref]) => ref)
   if (r.push === null) lines.push(`records:  ${refs.join(' ')} written locally, not pushed`)
   else if (r.push.outcome === 'up-to-date') lines.push(`records:  ${refs.join(' ')} already up to date on ${r.push.remote}`)
   else lines.push(`records:  ${refs.join(' ')} pushed to ${r.push.remote}`)

@@ -23,6 +23,8 @@ export function seedCommand (name: string): Command {
     .option('--timeout <seconds>', 'give up a download when no data arrives for this long', positiveNumber, 120)
     .addOption(maxSizeOption())
     .option('--status-interval <seconds>', 'seconds between status lines', positiveNumber, 10)
+    .option('--trust <key>', 'with remote URLs: trust this public key ("ssh-ed25519 AAAA...") to sign for them; a bundle that does not match a push object it signed is not seeded (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--project <name>', 'with one remote URL: the project name its push object must carry (default: from the URL)')
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 Without remote URLs it seeds every bundle in the store (mirror-publish puts
@@ -30,7 +32,10 @@ them there); bundles whose size and mtime are unchanged since they were last
 verified are not hashed again. With remote URLs (the CI reseeding job) it
 reads each remote's refs/mirrors/bundle/torrent (else its magnet), downloads the bundle from
 the swarm or its web seeds into the store (resuming a partial download),
-checks it and seeds it. Status lines go to stderr (JSON lines on stdout with
+checks it and seeds it. With a key trusted for a remote (--trust, git config
+mirror.trustedKey or mirror.<url>.trustedKey) its bundle must match a valid
+push object signed by that key, as mirror-clone checks, or it is not seeded.
+Status lines go to stderr (JSON lines on stdout with
 --json); SIGINT/SIGTERM stop it cleanly with a summary.
 
 Exit status: 0 when everything asked for was seeded, 1 when something could
@@ -68,6 +73,8 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
       const settled = await Promise.allSettled(urls.map(async url => await seedRemote({ git, store, seeder, net }, url, {
         maxSize: o.maxSize as number,
         stallTimeoutMs: (o.timeout as number) * 1000,
+        trust: (o.trust as string[] | undefined) ?? [],
+        ...(o.project === undefined ? {} : { project: o.project as string }),
         signal: stop.signal,
         onProgress: p => reporter.progress({ ...p, phase: urls.length > 1 ? `${p.phase} ${shortUrl(url)}` : p.phase })
       })))

@@ -1,17 +1,18 @@
 import { isMirrorError, MirrorError } from '../core/errors.js'
 import { parseMagnetRecord } from '../core/records.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
-import { checkBundleTorrent } from '../core/torrent-policy.js'
+import { checkBundleTorrent, type BundleTorrentShape } from '../core/torrent-policy.js'
 import { readMagnet, readTorrent, type MagnetSource, type ParsedTorrent } from '../io/torrent/torrent-file.js'
 
 /** Where a bundle can come from, checked as far as the records allow before anything is written. */
 export type BundleSource =
-  | { kind: 'torrent', parsed: ParsedTorrent, torrentFile: Buffer, name: string, what: string }
+  | { kind: 'torrent', parsed: ParsedTorrent, torrentFile: Buffer, shape: BundleTorrentShape, what: string }
   | { kind: 'magnet', magnet: MagnetSource, what: string }
 
 /**
- * The torrent record, checked (one plain *.bundle file, under `maxSize`,
- * a consistent piece table); else the magnet record, whose metadata is
+ * The torrent record, checked (one plain *.bundle file, or a signed
+ * publish's folder of bundle and push object; under `maxSize`, a
+ * consistent piece table); else the magnet record, whose metadata is
  * checked the same way when the swarm sends it. NO_RECORDS when the remote
  * publishes neither; BAD_RECORD, UNSAFE_TORRENT or TOO_LARGE when what it
  * publishes is refused (with the infohash in `data` when the torrent parsed).
@@ -29,7 +30,7 @@ export async function chooseSource (
       if (isMirrorError(err)) Object.assign(err.data, { infoHash: parsed.infoHash })
       throw err
     }
-    return { kind: 'torrent', parsed, torrentFile: records.torrent, name: shape.name, what }
+    return { kind: 'torrent', parsed, torrentFile: records.torrent, shape, what }
   }
   if (records.magnet !== undefined) {
     const what = `${RECORD_REFS.magnet} on ${o.url}`

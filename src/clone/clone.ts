@@ -8,6 +8,11 @@ import type { OnProgress } from '../core/progress.js'
 import type { Git } from '../io/git/run-git.js'
 import { commitDownload } from '../io/store/commit-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
+import { PushObjectStore } from '../io/store/push-objects.js'
+import { trustedKeysFor } from '../io/keys/trusted-keys.js'
+import { projectName } from '../core/project-name.js'
+import { RECORD_REFS } from '../core/refs.js'
+import { checkSigned, verifyBundle, type Trust, type VerifiedBundle } from './verify-bundle.js'
 import type { TorrentClient } from '../io/torrent/client.js'
 import { chooseSource, sourceInfoHash } from './choose-source.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
@@ -29,6 +34,10 @@ export interface CloneArgs {
   timeoutMs: number
   /** Keep the downloaded bundle in the store (the cache) instead of deleting it after the clone. */
   keepBundle: boolean
+  /** Public keys trusted for this run (--trust), besides git config's mirror.trustedKey. */
+  trust?: string[]
+  /** The project a push object must name (default: from the URL, as mirror-publish names it). */
+  project?: string
   signal?: AbortSignal
 }
 
@@ -39,6 +48,10 @@ export interface CloneDeps {
   client: TorrentClient
   net: NetworkOptions
   onProgress?: OnProgress
+  /** Push objects this user accepted before (default: the user's state directory). */
+  accepted?: PushObjectStore
+  /** Unix seconds (tests). */
+  now?: () => number
   /** A line worth telling the user as it happens (why the swarm is not used). */
   onNotice?: (message: string) => void
   /** The destination, once claimed: what a forced exit must remove. */
@@ -51,7 +64,10 @@ export interface CloneReport {
   fallbackReason: string | null
   infoHash: string | null
   bytes: { swarm: number, webSeed: number, origin: number }
-  verified: 'origin'
+  /** 'signature': the bundle matched a push object signed by a trusted key before anything was staged. */
+  verified: 'origin' | 'signature'
+  /** The push object verified, when one was. */
+  pushObject: { id: string, sequence: number, key: string } | null
   seconds: { discover: number, download: number, index: number, originFetch: number, total: number }
   directory: string
   /** Staging refs the origin's refs do not reach: the bundle disagreed and the origin won. */
@@ -84,19 +100,38 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     let fallbackReason: string | null = null
     let infoHash: string | null = null
     const refused = { swarm: 0, webSeed: 0 }   // bytes of a download that was not used
+    const discard = async (b: DownloadedBundle): Promise<void> => {
+      if (b.dir !== null) await rm(b.dir, { recursive: true, force: true })
+      await b.release()
+      refused.swarm += b.fromPeers
+      refused.webSeed += b.fromWebSeeds
+    }
     const head = defaultBranch(origin.listing)
+    let verified: VerifiedBundle | null = null
     try {
       if (origin.recordsError !== null) throw origin.recordsError
       if (head === null) throw new MirrorError('NO_RECORDS', 'the origin\'s HEAD names no branch it has, so git clone decides what to check out')
+      const trust = await trustFor(deps, a, origin.url)
+      const recordPush = origin.records.push ?? null
+      if (trust !== null && recordPush !== null) await checkSigned(trust, recordPush, `${RECORD_REFS.push} on ${origin.url}`)   // a replay costs no download
       const source = await chooseSource(origin.records, { url: origin.url, maxSize: a.maxSize })
       infoHash = sourceInfoHash(source)
       bundle = await downloadBundle(deps, source, { maxSize: a.maxSize, stallTimeoutMs: a.timeoutMs, ...optional(a.signal, deps.onProgress) })
+      if (trust !== null) {
+        deps.onProgress?.({ phase: 'verify', detail: 'push object and bundle digest' })
+        verified = await verifyBundle(trust, bundle, { recordPush, url: origin.url, ...optional(a.signal) })
+        await trust.accepted.add(verified.po)
+        if (verified.notice !== null) deps.onNotice?.(verified.notice)
+      }
     } catch (err) {
       if (!isMirrorError(err) || err.code === 'ABORTED') throw err
       fallbackReason = err.message
       infoHash ??= typeof err.data.infoHash === 'string' ? err.data.infoHash : null
       refused.swarm += Number(err.data.fromPeers ?? 0)
       refused.webSeed += Number(err.data.fromWebSeeds ?? 0)
+      if (bundle !== null) await discard(bundle)   // refused by a check: not one byte of it is staged
+      bundle = null
+      verified = null
       deps.onNotice?.(`not using the swarm: ${fallbackReason}; cloning from the origin`)
     }
     clock.lap('download')
@@ -111,11 +146,9 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         if (!isMirrorError(err) || err.code === 'ABORTED' || isLocalTrouble(err)) throw err
         fallbackReason = `git refuses the bundle from the swarm: ${err.message}`
         deps.onNotice?.(`${fallbackReason}; cloning from the origin`)
-        if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })
-        await bundle.release()
-        refused.swarm += bundle.fromPeers
-        refused.webSeed += bundle.fromWebSeeds
+        await discard(bundle)
         bundle = null
+        verified = null
         repo = null
         await dest.undo()
       }
@@ -136,13 +169,14 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     }
     clock.lap('originFetch')
 
-    const kept = bundle === null ? null : await settleBundle(deps.store, bundle, a.keepBundle)
+    const kept = bundle === null ? null : await settleBundle(deps.store, bundle, a.keepBundle, verified)
     return {
       method: fallbackReason === null ? 'torrent' : 'origin',
       fallbackReason,
       infoHash,
       bytes: { swarm: refused.swarm + (bundle?.fromPeers ?? 0), webSeed: refused.webSeed + (bundle?.fromWebSeeds ?? 0), origin: originBytes },
-      verified: 'origin',
+      verified: fallbackReason === null && verified !== null ? 'signature' : 'origin',
+      pushObject: verified === null ? null : { id: verified.po.id, sequence: verified.po.sequence, key: verified.po.signer.text },
       seconds: clock.report(),
       directory: dest.dir,
       discardedRefs,
@@ -178,10 +212,26 @@ function defaultBranch (listing: RemoteListing): string | null {
   return head !== null && head.startsWith('refs/heads/') && listing.refs.some(r => r.name === head) ? head : null
 }
 
+/**
+ * The trust this clone applies: the keys trusted for the origin (none: an
+ * unsigned clone, verified by the origin alone), the project a push object
+ * must name, and the user's accepted push objects.
+ */
+async function trustFor (deps: CloneDeps, a: CloneArgs, originUrl: string): Promise<Trust | null> {
+  const keys = await trustedKeysFor(deps.git, [...new Set([a.url, originUrl])], a.trust ?? [])
+  if (keys.length === 0) return null
+  return {
+    keys,
+    project: a.project ?? projectName(originUrl),
+    accepted: deps.accepted ?? PushObjectStore.forUser(),
+    now: deps.now ?? (() => Math.floor(Date.now() / 1000))
+  }
+}
+
 /** A bundle that was in the store stays; a download is moved into the store (kept) or deleted. */
-async function settleBundle (store: Store, bundle: DownloadedBundle, keep: boolean): Promise<StoredBundle | null> {
+async function settleBundle (store: Store, bundle: DownloadedBundle, keep: boolean, verified: VerifiedBundle | null): Promise<StoredBundle | null> {
   if (bundle.entry !== null) return bundle.entry
-  if (keep) return await commitDownload(store, bundle.dir!, bundle)
+  if (keep) return await commitDownload(store, bundle.dir!, { ...bundle, verified: verified === null ? null : { sha256: verified.sha256, pushObject: verified.po.id } })
   await rm(bundle.dir!, { recursive: true, force: true })
   return null
 }

@@ -1,9 +1,11 @@
+import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleHeader } from '../core/bundle-header.js'
 import { isMirrorError } from '../core/errors.js'
 import type { NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
-import { checkBundleTorrent, type RawInfo } from '../core/torrent-policy.js'
+import { checkBundleTorrent, type BundleTorrentShape, type RawInfo } from '../core/torrent-policy.js'
+import { MAX_PUSH_OBJECT_BYTES } from '../core/push-object.js'
 import { checkFullBundle } from '../io/fs/check-full-bundle.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import { announceFor, type TorrentClient } from '../io/torrent/client.js'
@@ -22,6 +24,8 @@ export interface DownloadedBundle {
   /** The complete bundle on disk. */
   file: string
   header: BundleHeader
+  /** The push object the torrent carries beside the bundle (a signed publish), unverified. */
+  pushObject: Buffer | null
   torrentFile: Buffer
   /** The store entry, when the bundle was in the store already (nothing was downloaded). */
   entry: StoredBundle | null
@@ -49,32 +53,48 @@ export async function downloadBundle (
   if (known !== null) {
     const header = await checkFullBundle(known.bundlePath, source.what, { downloaded: false })
     const torrentFile = source.kind === 'torrent' ? source.torrentFile : Buffer.alloc(0)
-    return { infoHash, file: known.bundlePath, header, torrentFile, entry: known, dir: null, release: async () => {}, fromPeers: 0, fromWebSeeds: 0 }
+    const pushObject = known.pushPath === null ? null : await readPushObject(known.pushPath)
+    return { infoHash, file: known.bundlePath, header, pushObject, torrentFile, entry: known, dir: null, release: async () => {}, fromPeers: 0, fromWebSeeds: 0 }
   }
 
   const claim = await deps.store.claimDownload(infoHash)
   try {
     const dir = claim.dir
-    let name = source.kind === 'torrent' ? source.name : ''
+    let shape: BundleTorrentShape | null = source.kind === 'torrent' ? source.shape : null
     const { torrent, stats, torrentFile } = await downloadTorrent(deps.client, source.kind === 'torrent' ? source.parsed : source.magnet, {
       path: dir,
       announce: announceFor(deps.net, source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce),
       stallTimeoutMs: o.stallTimeoutMs,
       ...(source.kind === 'magnet'
-        ? { checkMetadata: (info: unknown) => { name = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }).name } }
+        ? { checkMetadata: (info: unknown) => { shape = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }) } }
         : {}),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     })
     await removeTorrent(deps.client, torrent)
-    const file = path.join(dir, name)
+    if (shape === null) throw new Error('the torrent completed without its metadata being checked')
+    const got: BundleTorrentShape = shape
+    const file = path.join(dir, got.bundlePath)
     const header = await checkFullBundle(file, source.what, { downloaded: true }).catch((err: unknown) => {
       if (isMirrorError(err)) Object.assign(err.data, { fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds })
       throw err
     })
-    return { infoHash, file, header, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
+    const pushObject = got.push === null ? null : await readPushObject(path.join(dir, got.push.path))
+    return { infoHash, file, header, pushObject, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
   } catch (err) {
     await claim.release()
     throw err
+  }
+}
+
+/** The push object file, read only up to its limit (the policy bounded its size already; the disk is checked again). */
+async function readPushObject (file: string): Promise<Buffer> {
+  const fh = await open(file, 'r')
+  try {
+    const buf = Buffer.alloc(Math.min((await fh.stat()).size, MAX_PUSH_OBJECT_BYTES + 1))
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await fh.close()
   }
 }

@@ -21,7 +21,18 @@ export interface BundleMeta {
   created: string
   /** The bundle file's mtime when it was last verified. */
   mtimeMs: number
+  /**
+   * For a signed publish, the torrent's folder (its name): the bundle is
+   * <entry>/<folder>/<file> and its push object <entry>/<folder>/<folder>.push.
+   * null for a single-file torrent (the bundle is <entry>/<file>).
+   */
+  folder: string | null
+  /** The id of the push object the torrent carries, or null. */
+  pushObject: string | null
 }
+
+/** Fields older stores did not write, and their value then. */
+const OPTIONAL: Partial<BundleMeta> = { folder: null, pushObject: null }
 
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/
 
@@ -36,13 +47,16 @@ const CHECKS: Record<keyof BundleMeta, (v: unknown) => boolean> = {
   refs: v => Array.isArray(v) && v.every(r => typeof r?.name === 'string' && isSafeRefName(r.name) && typeof r.oid === 'string' && isOid(r.oid)),
   head: v => v === null || (typeof v === 'string' && isSafeRefName(v)),
   created: v => typeof v === 'string',
-  mtimeMs: v => typeof v === 'number' && Number.isFinite(v)
+  mtimeMs: v => typeof v === 'number' && Number.isFinite(v),
+  folder: v => v === null || (typeof v === 'string' && FILE.test(v) && !v.includes('..')),
+  pushObject: v => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))
 }
 
 /** Strict parse of meta.json: every field present and valid, nothing else; the error names the field. */
 export function parseBundleMeta (text: string): BundleMeta {
-  const m: unknown = JSON.parse(text)
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('meta.json is not an object')
+  const parsed: unknown = JSON.parse(text)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('meta.json is not an object')
+  const m = { ...OPTIONAL, ...parsed }
   for (const [key, ok] of Object.entries(CHECKS)) {
     if (!ok((m as Record<string, unknown>)[key])) throw new Error(`meta.json: field ${key} is missing or invalid`)
   }

@@ -73,7 +73,8 @@ export function checkPushObject (po: PushObject, p: TrustPolicy): { notice: stri
     throw refused('chain', `sequence ${po.sequence} names prev ${po.prev}, but the accepted sequence ${a.sequence} is ${a.id}`, { prev: po.prev, accepted: a.id })
   }
   if (po.sequence > a.sequence + 1) {
-    return { notice: `push object ${po.sequence} follows ${a.sequence}, accepted before; the ${po.sequence - a.sequence - 1} in between were not seen, so its prev could not be checked` }
+    const gap = po.sequence - a.sequence - 1
+    return { notice: `push object ${po.sequence} follows ${a.sequence}, accepted before; ${gap === 1 ? 'the one' : `the ${gap}`} in between ${gap === 1 ? 'was' : 'were'} not seen, so its prev could not be checked` }
   }
   return { notice: null }
 }

@@ -18,5 +18,15 @@ export function sanitizeName (name: string): string {
 
 /** `<project>-<first 12 hex of end>.bundle`: distinct per published state. */
 export function bundleFileName (project: string, end: string): string {
-  return `${sanitizeName(project)}-${end.slice(0, 12)}.bundle`
+  return `${bundleBaseName(project, end)}.bundle`
+}
+
+/** `<project>-<first 12 hex of end>`: also the folder of a signed publish's torrent. */
+export function bundleBaseName (project: string, end: string): string {
+  return `${sanitizeName(project)}-${end.slice(0, 12)}`
+}
+
+/** The push object beside the bundle in a signed torrent's folder: `<folder>.push`. */
+export function pushFileName (folder: string): string {
+  return `${folder}.push`
 }

@@ -52,7 +52,8 @@ export const MAX_PUSH_OBJECT_BYTES = 16 * 1024 * 1024
 const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX40 = /^[0-9a-f]{40}$/
-const DECIMAL = /^(0|[1-9][0-9]{0,15})$/
+/** At most 15 digits: every such number is a safe integer. */
+const DECIMAL = /^(0|[1-9][0-9]{0,14})$/
 
 /** The text a signer signs: everything up to the signature line. */
 export function encodeUnsigned (f: PushObjectFields, signer: PublicKey): Buffer {
@@ -118,7 +119,7 @@ export function parsePushObject (input: Uint8Array, what: string): PushObject {
   const created = decimal('created')
   const expires = decimal('expires')
   const prev = field('prev', HEX64, 'not 64 hex digits')
-  const [sha256, size, infoHash] = field('bundle', /^[0-9a-f]{64} (0|[1-9][0-9]{0,15}) [0-9a-f]{40}$/, 'not "<sha256> <size> <infohash>"').split(' ')
+  const [sha256, size, infoHash] = field('bundle', /^[0-9a-f]{64} (0|[1-9][0-9]{0,14}) [0-9a-f]{40}$/, 'not "<sha256> <size> <infohash>"').split(' ')
   const signerLine = field('signer', /^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/, 'not an ssh-ed25519 key')
   let signer: PublicKey
   try { signer = parsePublicKey(signerLine, 'signer') } catch (err) { return bad(what, no, (err as Error).message) }

@@ -11,7 +11,9 @@ export const TORRENT_STAGING = `${STAGING_PREFIX}torrent/`
 export const RECORD_REFS = {
   torrent: 'refs/mirrors/bundle/torrent',
   magnet: 'refs/mirrors/bundle/magnet',
-  http: 'refs/mirrors/bundle/http'
+  http: 'refs/mirrors/bundle/http',
+  /** The signed push object of the same publish (absent when unsigned). */
+  push: 'refs/mirrors/push'
 } as const
 
 export type RecordName = keyof typeof RECORD_REFS

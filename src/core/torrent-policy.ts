@@ -1,5 +1,7 @@
 import { MirrorError } from './errors.js'
 import { MIN_PIECE_LENGTH } from './piece-length.js'
+import { pushFileName } from './project-name.js'
+import { MAX_PUSH_OBJECT_BYTES } from './push-object.js'
 
 /** The bencoded info dictionary as decoded, before anyone trusted it. */
 export interface RawInfo {
@@ -11,7 +13,18 @@ export interface RawInfo {
   pieces?: unknown
 }
 
-export interface BundleTorrentShape { name: string; length: number; pieceLength: number; pieceCount: number }
+export interface BundleTorrentShape {
+  /** The torrent's name: the bundle's file name, or the folder of a signed publish. */
+  name: string
+  /** The bundle's size. */
+  length: number
+  pieceLength: number
+  pieceCount: number
+  /** Where the bundle lands, relative to the download directory. */
+  bundlePath: string
+  /** The push object beside it (a signed publish), relative to the download directory. */
+  push: { path: string, length: number } | null
+}
 
 /** Largest piece length accepted from other publishers (we write <= 16 MiB). */
 export const MAX_ACCEPTED_PIECE_LENGTH = 64 * 1024 * 1024
@@ -28,22 +41,42 @@ function text (v: unknown): string | undefined {
 
 /**
  * Checks the raw info dictionary of a torrent that claims to carry a bundle,
- * before anything is written: one file, a plain file name ending in .bundle
- * (no directories, no '..', nothing absolute), a size within `maxSize`, and a
- * piece table consistent with the length.
+ * before anything is written. Two shapes are accepted:
+ * - one file, a plain `<name>.bundle` (no directories, no '..', nothing absolute);
+ * - a signed publish's folder `<name>` holding exactly `<name>.bundle` and
+ *   `<name>.push` (its push object, at most MAX_PUSH_OBJECT_BYTES).
+ * Also: the bundle within `maxSize`, and a piece table consistent with the length.
  */
 export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref: string }): BundleTorrentShape {
   const { ref } = opts
-  if (info.files !== undefined) unsafe(ref, 'holds several files; a bundle torrent holds one')
   const name = text(info.name)
   if (name === undefined) unsafe(ref, 'has no name')
   const utf8 = info['name.utf-8']
   if (utf8 !== undefined && text(utf8) !== name) unsafe(ref, 'name.utf-8 differs from name')
-  if (!SAFE_FILE_NAME.test(name) || name.includes('..') || !name.endsWith('.bundle')) {
-    unsafe(ref, `file name ${JSON.stringify(name.slice(0, 80))} is not a plain <name>.bundle`)
+
+  let length: number
+  let total: number
+  let bundlePath: string
+  let push: BundleTorrentShape['push'] = null
+  if (info.files === undefined) {
+    if (!plainName(name) || !name.endsWith('.bundle')) unsafe(ref, `file name ${JSON.stringify(name.slice(0, 80))} is not a plain <name>.bundle`)
+    length = sizeOf(info.length, ref, 'has no valid length')
+    total = length
+    bundlePath = name
+  } else {
+    if (!plainName(name) || name.endsWith('.bundle')) unsafe(ref, `folder name ${JSON.stringify(name.slice(0, 80))} is not a plain name`)
+    const files = folderFiles(info.files, ref)
+    const bundle = files.get(`${name}.bundle`)
+    const pushed = files.get(pushFileName(name))
+    if (files.size !== 2 || bundle === undefined || pushed === undefined) {
+      unsafe(ref, `holds ${[...files.keys()].map(f => JSON.stringify(f.slice(0, 80))).join(', ')}; a bundle torrent's folder holds exactly ${name}.bundle and ${pushFileName(name)}`)
+    }
+    if (pushed > MAX_PUSH_OBJECT_BYTES) unsafe(ref, `its push object is ${pushed} bytes, over the ${MAX_PUSH_OBJECT_BYTES}-byte limit`)
+    length = bundle
+    total = bundle + pushed
+    bundlePath = `${name}/${name}.bundle`
+    push = { path: `${name}/${pushFileName(name)}`, length: pushed }
   }
-  const length = info.length
-  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length <= 0) unsafe(ref, 'has no valid length')
   if (length > opts.maxSize) {
     throw new MirrorError('TOO_LARGE', `${ref}: the bundle is ${length} bytes, over the limit of ${opts.maxSize}`, { ref, length, maxSize: opts.maxSize })
   }
@@ -52,10 +85,35 @@ export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref:
       (pieceLength & (pieceLength - 1)) !== 0) {
     unsafe(ref, `piece length ${String(pieceLength)} is not a power of two between 16 KiB and 64 MiB`)
   }
-  const pieceCount = Math.ceil(length / pieceLength)
+  const pieceCount = Math.ceil(total / pieceLength)
   const pieces = info.pieces
   if (!(pieces instanceof Uint8Array) || pieces.length !== pieceCount * 20) {
     unsafe(ref, `piece table does not match the length (${pieceCount} pieces expected)`)
   }
-  return { name, length, pieceLength, pieceCount }
+  return { name, length, pieceLength, pieceCount, bundlePath, push }
+}
+
+function plainName (name: string): boolean {
+  return SAFE_FILE_NAME.test(name) && !name.includes('..')
+}
+
+function sizeOf (v: unknown, ref: string, why: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) unsafe(ref, why)
+  return v
+}
+
+/** A folder's files by name: each one plain path component, no duplicates, a valid size. */
+function folderFiles (files: unknown, ref: string): Map<string, number> {
+  if (!Array.isArray(files) || files.length === 0 || files.length > 16) unsafe(ref, 'has a malformed file list')
+  const out = new Map<string, number>()
+  for (const f of files as Array<Record<string, unknown>>) {
+    const parts = f?.path
+    const name = Array.isArray(parts) && parts.length === 1 ? text(parts[0]) : undefined
+    if (name === undefined || !plainName(name)) unsafe(ref, 'holds a file that is not a plain name in its folder')
+    const utf8 = f['path.utf-8']
+    if (utf8 !== undefined && !(Array.isArray(utf8) && utf8.length === 1 && text(utf8[0]) === name)) unsafe(ref, 'path.utf-8 differs from path')
+    if (out.has(name)) unsafe(ref, `holds ${name} twice`)
+    out.set(name, sizeOf(f.length, ref, `has no valid length for ${name}`))
+  }
+  return out
 }

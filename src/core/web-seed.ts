@@ -20,3 +20,18 @@ export function normalizeWebSeed (input: string, fileName: string): string {
 function bad (input: string, why: string): MirrorError {
   return new MirrorError('BAD_WEB_SEED', `web seed ${JSON.stringify(input)} ${why}`, { url: input })
 }
+
+/**
+ * The web seed to record for a torrent: for a single-file one as
+ * normalizeWebSeed says; for a signed publish's folder torrent, a folder URL
+ * (ending in '/') under which BEP 19 clients fetch `<folder>/<file>` for
+ * each file, so a URL naming one file cannot serve it.
+ */
+export function webSeedFor (input: string, fileName: string, folder: string | null): string {
+  if (folder === null) return normalizeWebSeed(input, fileName)
+  const url = normalizeWebSeed(input, fileName)
+  if (!input.endsWith('/')) {
+    throw bad(input, `names one file, but a signed publish's torrent is a folder (${folder}/ holding the bundle and its push object): give the URL of the directory that holds ${folder}/, ending in /`)
+  }
+  return url.slice(0, url.length - encodeURIComponent(fileName).length)
+}

@@ -1,21 +1,27 @@
-import { readFile, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleMeta } from '../core/bundle-meta.js'
 import { MirrorError } from '../core/errors.js'
 import { DEFAULT_TRACKERS, resolveNetworkOptions, type NetworkFlags, type NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
-import { bundleFileName, projectName } from '../core/project-name.js'
+import { choosePieceLength } from '../core/piece-length.js'
+import { bundleBaseName, projectName, pushFileName, sanitizeName } from '../core/project-name.js'
+import { parsePushObject, type PushObject } from '../core/push-object.js'
 import { formatUrlList } from '../core/records.js'
 import { refListId, type RefState } from '../core/ref-list.js'
-import { ZERO_OID } from '../core/refs.js'
-import { normalizeWebSeed } from '../core/web-seed.js'
+import { RECORD_REFS, ZERO_OID } from '../core/refs.js'
+import { normalizeWebSeed, webSeedFor } from '../core/web-seed.js'
+import { writeFileAtomic } from '../io/fs/atomic.js'
+import { findSigningKey } from '../io/keys/find-signing-key.js'
+import type { SigningKey } from '../io/keys/signing-key.js'
 import { pushRecords, writeRecords, type PushOutcome, type RecordOids } from '../io/git/records.js'
 import { openRepository, readMirrorConfig, type Repository } from '../io/git/repository.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
-import { magnetOf, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
+import { magnetOf, makeTorrent, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
 import { makeBundleTorrent } from './make-bundle-torrent.js'
 import { resolvePublishedState } from './resolve-published-state.js'
+import { earlierPushObjects, newest, signPushObject } from './sign-push-object.js'
 
 export interface PublishOptions {
   cwd: string
@@ -29,8 +35,16 @@ export interface PublishOptions {
   name?: string
   webSeeds: string[]
   network: NetworkFlags
+  /** Sign with this key file; false: do not sign; undefined: git config mirror.signingKey, if set. */
+  signingKey?: string | false
+  /** How long a new push object is valid (default 90 days). */
+  validForSeconds?: number
+  /** Unix seconds; for tests. */
+  now?: number
   onProgress?: OnProgress
 }
+
+export const DEFAULT_VALID_FOR_SECONDS = 90 * 24 * 3600
 
 export interface PublishResult {
   store: string
@@ -42,6 +56,8 @@ export interface PublishResult {
   webSeeds: string[]
   records: RecordOids
   push: { remote: string, outcome: PushOutcome } | null
+  /** The push object the torrent carries, when signed. */
+  pushObject: { id: string, sequence: number, expires: number, key: string, path: string, reused: boolean } | null
   entry: StoredBundle
   /** The network options in force (flags over git config), for seeding next. */
   network: NetworkOptions
@@ -53,7 +69,7 @@ export interface PublishResult {
  * bundle when the published state has not changed.
  */
 export async function publish (o: PublishOptions): Promise<PublishResult> {
-  o.webSeeds.forEach(u => normalizeWebSeed(u, 'check.bundle'))   // bad URLs fail before any work
+  o.webSeeds.forEach(u => normalizeWebSeed(u, 'check.bundle'))   // bad URLs fail before any work (a folder URL is checked with the key)
   const repo = await openRepository(o.cwd, o.env)
   if (repo.shallow) {
     throw new MirrorError('SHALLOW_REPOSITORY', 'repository is shallow: a bundle needs the full history (run git fetch --unshallow first)')
@@ -63,19 +79,41 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   const store = await Store.open(o.store ?? path.join(repo.gitDir, 'mirror'))
 
   const end = refListId(target.state.refs)
-  const project = o.name ?? projectName(target.remote?.url ?? (repo.bare ? repo.gitDir : path.dirname(repo.gitDir)))
-  const fileName = bundleFileName(project, end)
-  const webSeeds = o.webSeeds.map(u => normalizeWebSeed(u, fileName))
+  const project = sanitizeName(o.name ?? projectName(target.remote?.url ?? (repo.bare ? repo.gitDir : path.dirname(repo.gitDir))))
+  const key = o.signingKey === false ? null : await findSigningKey(repo.git, o.signingKey)
+  const base = bundleBaseName(project, end)
+  const fileName = `${base}.bundle`
+  const folder = key === null ? null : base
+  const webSeeds = o.webSeeds.map(u => webSeedFor(u, fileName, folder))
   const trackers = net.trackers ?? [...DEFAULT_TRACKERS]
+  const signing: Signing | null = key === null
+    ? null
+    : {
+        key,
+        project,
+        now: o.now ?? Math.floor(Date.now() / 1000),
+        validForSeconds: o.validForSeconds ?? DEFAULT_VALID_FOR_SECONDS,
+        previous: await earlierPushObjects(repo.git, store.pushObjects, key, project,
+          target.remote !== null && target.remoteRecords.has(RECORD_REFS.push) ? { name: target.remote.name, oid: target.remoteRecords.get(RECORD_REFS.push)! } : null)
+      }
 
   let entry = await store.get(ZERO_OID, end)
-  const reused = entry !== null && entry.meta.file === fileName && await store.isUnchanged(entry)
+  const reused = entry !== null && entry.meta.file === fileName && entry.meta.folder === folder && await store.isUnchanged(entry)
+  let signed: { po: PushObject, reused: boolean } | null = null
   if (reused) {
+    if (signing !== null) {
+      const r = await resign(o, store, entry!, signing, { trackers, webSeeds })
+      signed = r
+      entry = r.entry
+    }
     entry = await retarget(store, entry!, trackers, webSeeds)
   } else {
-    if (entry !== null) await rm(entry.dir, { recursive: true, force: true })   // changed on disk, or renamed: rebuild
-    entry = await build(o, repo, store, target.state, { end, fileName, trackers, webSeeds })
+    if (entry !== null) await rm(entry.dir, { recursive: true, force: true })   // changed on disk, renamed, signed or no longer: rebuild
+    const built = await build(o, repo, store, target.state, { end, fileName, folder, trackers, webSeeds, signing })
+    entry = built.entry
+    if (built.po !== null) signed = { po: built.po, reused: false }
   }
+  if (signed !== null) await store.pushObjects.add(signed.po)
 
   const torrentBytes = await readFile(entry.torrentPath)
   const magnet = magnetOf(await readTorrent(torrentBytes, entry.torrentPath))
@@ -83,7 +121,8 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   const records = await writeRecords(repo.git, {
     torrent: torrentBytes,
     magnet: Buffer.from(`${magnet}\n`),
-    ...(webSeeds.length > 0 ? { http: Buffer.from(formatUrlList(webSeeds)) } : {})
+    ...(webSeeds.length > 0 ? { http: Buffer.from(formatUrlList(webSeeds.map(u => folder === null ? u : `${u}${encodeURIComponent(folder)}/${encodeURIComponent(fileName)}`))) } : {}),
+    ...(signed !== null ? { push: signed.po.bytes } : {})
   })
   let push: PublishResult['push'] = null
   if (o.push && target.remote !== null) {
@@ -100,22 +139,42 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     webSeeds,
     records,
     push,
+    pushObject: signed === null
+      ? null
+      : { id: signed.po.id, sequence: signed.po.sequence, expires: signed.po.expires, key: signed.po.signer.text, path: entry.pushPath!, reused: signed.reused },
     entry,
     network: net
   }
 }
 
-/** A new store entry: bundle and torrent made under tmp/, committed by one rename. */
+interface Signing { key: SigningKey, project: string, now: number, validForSeconds: number, previous: PushObject[] }
+
+/**
+ * A new store entry: bundle and torrent made under tmp/, committed by one
+ * rename. Signed: the bundle goes into a folder beside its push object,
+ * and the torrent carries both.
+ */
 async function build (
   o: PublishOptions, repo: Repository, store: Store, state: RefState,
-  t: { end: string, fileName: string, trackers: string[], webSeeds: string[] }
-): Promise<StoredBundle> {
+  t: { end: string, fileName: string, folder: string | null, trackers: string[], webSeeds: string[], signing: Signing | null }
+): Promise<{ entry: StoredBundle, po: PushObject | null }> {
   const tmp = await store.makeTemp('publish')
   try {
-    const bundle = await createBundle(repo, state, tmp, t.fileName, o.onProgress)
-    const { torrent, parsed } = await makeBundleTorrent(
+    const dataDir = t.folder === null ? tmp : path.join(tmp, t.folder)
+    await mkdir(dataDir, { recursive: true })
+    const bundle = await createBundle(repo, state, dataDir, t.fileName, o.onProgress)
+    const single = await makeBundleTorrent(
       { path: bundle.path, size: bundle.size, fileName: t.fileName },
       { trackers: t.trackers, webSeeds: t.webSeeds, onProgress: o.onProgress })
+    let torrent = single.torrent
+    let infoHash = single.parsed.infoHash
+    let po: PushObject | null = null
+    if (t.signing !== null && t.folder !== null) {
+      po = signPushObject(t.signing.key, { ...t.signing, state, bundle: { sha256: bundle.sha256, size: bundle.size, infoHash } })
+      const folderTorrent = await makeFolderTorrent(dataDir, t.folder, po, { size: bundle.size, trackers: t.trackers, webSeeds: t.webSeeds }, o.onProgress)
+      torrent = folderTorrent.torrent
+      infoHash = folderTorrent.infoHash
+    }
     const meta: BundleMeta = {
       format: 1,
       start: ZERO_OID,
@@ -123,17 +182,63 @@ async function build (
       file: t.fileName,
       size: bundle.size,
       sha256: bundle.sha256,
-      infoHash: parsed.infoHash,
+      infoHash,
       refs: state.refs,
       head: state.head,
       created: new Date().toISOString(),
-      mtimeMs: bundle.mtimeMs
+      mtimeMs: bundle.mtimeMs,
+      folder: t.folder,
+      pushObject: po?.id ?? null
     }
-    return await store.commit(tmp, meta, torrent)
+    return { entry: await store.commit(tmp, meta, torrent), po }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true })
     throw err
   }
+}
+
+/** Writes the push object beside the bundle and makes the torrent of the folder holding both. */
+async function makeFolderTorrent (
+  dataDir: string, folder: string, po: PushObject, o: { size: number, trackers: string[], webSeeds: string[] }, onProgress?: OnProgress
+): Promise<{ torrent: Buffer, infoHash: string }> {
+  await writeFileAtomic(path.join(dataDir, pushFileName(folder)), po.bytes)
+  const torrent = await makeTorrent(dataDir, {
+    name: folder,
+    pieceLength: choosePieceLength(o.size),
+    trackers: o.trackers,
+    webSeeds: o.webSeeds,
+    onProgress: (hashed, total) => onProgress?.({ phase: 'torrent', loaded: hashed, total })
+  })
+  return { torrent, infoHash: (await readTorrent(torrent, 'the new torrent')).infoHash }
+}
+
+/**
+ * An unchanged signed entry keeps its push object while that is the newest
+ * of the chain and has more than half its validity left; otherwise the
+ * same bundle is signed again (next sequence) and its torrent remade.
+ */
+async function resign (
+  o: PublishOptions, store: Store, entry: StoredBundle, s: Signing, t: { trackers: string[], webSeeds: string[] }
+): Promise<{ po: PushObject, reused: boolean, entry: StoredBundle }> {
+  let current: PushObject | null = null
+  try {
+    current = parsePushObject(await readFile(entry.pushPath!), entry.pushPath!)
+  } catch { /* missing or damaged: sign again */ }
+  const last = newest(s.previous)
+  if (current !== null && current.id === entry.meta.pushObject && current.signer.raw.equals(s.key.publicKey.raw) &&
+      current.project === s.project && (last === null || current.sequence >= last.sequence) &&
+      current.expires - s.now > s.validForSeconds / 2) {
+    return { po: current, reused: true, entry }
+  }
+  const po = signPushObject(s.key, {
+    ...s,
+    previous: current === null ? s.previous : [...s.previous, current],
+    state: { refs: entry.meta.refs, head: entry.meta.head },
+    bundle: { sha256: entry.meta.sha256!, size: entry.meta.size, infoHash: (await makeBundleTorrent(
+      { path: entry.bundlePath, size: entry.meta.size, fileName: entry.meta.file }, { trackers: [], webSeeds: [] })).parsed.infoHash }
+  })
+  const { torrent, infoHash } = await makeFolderTorrent(path.dirname(entry.bundlePath), entry.meta.folder!, po, { size: entry.meta.size, ...t }, o.onProgress)
+  return { po, reused: false, entry: await store.update(entry, { ...entry.meta, infoHash, pushObject: po.id }, torrent) }
 }
 
 /** Same infohash, new announce list or web seeds when the options changed. */

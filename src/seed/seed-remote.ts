@@ -7,10 +7,21 @@ import type { Git } from '../io/git/run-git.js'
 import { commitDownload } from '../io/store/commit-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Seeder } from './seeder.js'
+import { rm } from 'node:fs/promises'
+import { checkSigned, verifyBundle, type Trust, type VerifiedBundle } from '../clone/verify-bundle.js'
+import { projectName } from '../core/project-name.js'
+import { RECORD_REFS } from '../core/refs.js'
+import { trustedKeysFor } from '../io/keys/trusted-keys.js'
+import { PushObjectStore } from '../io/store/push-objects.js'
 
 export interface SeedRemoteOptions {
   maxSize: number
   stallTimeoutMs: number
+  /** Public keys trusted for this run (--trust), besides git config's mirror.trustedKey. */
+  trust?: string[]
+  project?: string
+  /** Push objects accepted before (default: the user's state). */
+  accepted?: PushObjectStore
   signal?: AbortSignal
   onProgress?: OnProgress
 }
@@ -25,8 +36,9 @@ export interface SeedRemoteResult {
  * mirror-seed <url>: read what the remote publishes under
  * refs/mirrors/bundle/* (the torrent, else the magnet), check it before
  * writing anything, download the bundle into the store the way a clone
- * does (resuming a partial download), check its header, commit it to the
- * store and seed it.
+ * does (resuming a partial download), check its header (and, with a key
+ * trusted for the URL, its push object: a bundle that fails is deleted,
+ * never seeded), commit it to the store and seed it.
  */
 export async function seedRemote (
   deps: { git: Git, store: Store, seeder: Seeder, net: NetworkOptions }, url: string, o: SeedRemoteOptions
@@ -34,11 +46,26 @@ export async function seedRemote (
   const { store, seeder } = deps
   o.onProgress?.({ phase: 'records', detail: url })
   const { records } = await fetchRecordsVia(deps.git, await store.makeTemp('records'), url)
+  const keys = await trustedKeysFor(deps.git, [url], o.trust ?? [])
+  const trust: Trust | null = keys.length === 0
+    ? null
+    : { keys, project: o.project ?? projectName(url), accepted: o.accepted ?? PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }
+  if (trust !== null && records.push !== undefined) await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${url}`)
   const source = await chooseSource(records, { url, maxSize: o.maxSize })
   const bundle = await downloadBundle({ client: seeder.client, store, net: deps.net }, source, o)
   let entry: StoredBundle
   try {
-    entry = bundle.entry ?? await commitDownload(store, bundle.dir!, bundle)
+    let verified: VerifiedBundle | null = null
+    if (trust !== null) {
+      try {
+        verified = await verifyBundle(trust, bundle, { recordPush: records.push ?? null, url, ...(o.signal === undefined ? {} : { signal: o.signal }) })
+      } catch (err) {
+        if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })   // never seed what failed a check
+        throw err
+      }
+      await trust.accepted.add(verified.po)
+    }
+    entry = bundle.entry ?? await commitDownload(store, bundle.dir!, { ...bundle, verified: verified === null ? null : { sha256: verified.sha256, pushObject: verified.po.id } })
   } finally {
     await bundle.release()
   }

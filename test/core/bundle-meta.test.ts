@@ -17,6 +17,8 @@ function goodMeta (over: Partial<Record<keyof BundleMeta, unknown>> = {}): Recor
     head: 'refs/heads/main',
     created: '2024-01-01T00:00:00.000Z',
     mtimeMs: 1704067200000.123,
+    folder: null,
+    pushObject: null,
     ...over
   }
 }
@@ -26,11 +28,17 @@ test('parseBundleMeta: accepted', async (t) => {
     ['complete', goodMeta()],
     ['downloaded bundle: sha256 null', goodMeta({ sha256: null })],
     ['head unknown', goodMeta({ head: null })],
-    ['no refs', goodMeta({ refs: [] })]
+    ['no refs', goodMeta({ refs: [] })],
+    ['signed: the bundle in a folder beside its push object', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64) })]
   ]
   for (const [name, m] of cases) {
     await t.test(name, () => assert.deepEqual(parseBundleMeta(JSON.stringify(m)), m))
   }
+})
+
+test('parseBundleMeta: a meta.json written before signed publishes (no folder, no pushObject) still loads', () => {
+  const { folder: _f, pushObject: _p, ...old } = goodMeta()
+  assert.deepEqual(parseBundleMeta(JSON.stringify(old)), goodMeta())
 })
 
 test('parseBundleMeta: pretty-printed, as the store writes it', () => {
@@ -40,6 +48,9 @@ test('parseBundleMeta: pretty-printed, as the store writes it', () => {
 test('parseBundleMeta: strict, throws on anything unexpected', async (t) => {
   const cases: Array<[string, Record<string, unknown>]> = [
     ['size 0', goodMeta({ size: 0 })],
+    ['folder climbing out', goodMeta({ folder: '../x' })],
+    ['folder with ..', goodMeta({ folder: 'a..b' })],
+    ['pushObject not a SHA-256', goodMeta({ pushObject: 'c'.repeat(40) })],
     ['size negative', goodMeta({ size: -1 })],
     ['format 2', goodMeta({ format: 2 })],
     ['format "1"', goodMeta({ format: '1' })],

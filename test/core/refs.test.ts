@@ -60,7 +60,8 @@ test('constants from DESIGN.md', () => {
   assert.deepEqual(RECORD_REFS, {
     torrent: 'refs/mirrors/bundle/torrent',
     magnet: 'refs/mirrors/bundle/magnet',
-    http: 'refs/mirrors/bundle/http'
+    http: 'refs/mirrors/bundle/http',
+    push: 'refs/mirrors/push'
   })
   for (const ref of Object.values(RECORD_REFS)) {
     assert.ok(ref.startsWith(RECORDS_PREFIX))

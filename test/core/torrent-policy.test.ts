@@ -32,15 +32,74 @@ test('checkBundleTorrent: accepted shapes', async (t) => {
   ]
   for (const [name, raw, want] of cases) {
     await t.test(name, () => {
-      assert.deepEqual(checkBundleTorrent(raw, OPTS), want)
+      assert.deepEqual(checkBundleTorrent(raw, OPTS), { ...want, bundlePath: want.name, push: null })
     })
   }
 })
 
+/** A signed publish's info dictionary: folder `name` holding the bundle and its push object. */
+function folder (o: { name?: string, files?: Array<[string, number]>, pieceLength?: number, pieces?: number } = {}): RawInfo {
+  const name = o.name ?? 'repo-0123456789ab'
+  const files = o.files ?? [[`${name}.bundle`, 100 * KiB], [`${name}.push`, 900]]
+  const pieceLength = o.pieceLength ?? 16 * KiB
+  const total = files.reduce((n, [, l]) => n + l, 0)
+  return {
+    name: new TextEncoder().encode(name),
+    files: files.map(([p, length]) => ({ length, path: [new TextEncoder().encode(p)] })),
+    'piece length': pieceLength,
+    pieces: new Uint8Array((o.pieces ?? Math.ceil(total / pieceLength)) * 20)
+  }
+}
+
+test('checkBundleTorrent: a signed publish\'s folder of bundle and push object', async (t) => {
+  await t.test('bundle then push object', () => {
+    assert.deepEqual(checkBundleTorrent(folder(), OPTS), {
+      name: 'repo-0123456789ab', length: 100 * KiB, pieceLength: 16 * KiB, pieceCount: 7,
+      bundlePath: 'repo-0123456789ab/repo-0123456789ab.bundle', push: { path: 'repo-0123456789ab/repo-0123456789ab.push', length: 900 }
+    })
+  })
+  await t.test('push object first', () => {
+    const shape = checkBundleTorrent(folder({ files: [['r.push', 10], ['r.bundle', 5]], name: 'r' }), OPTS)
+    assert.equal(shape.bundlePath, 'r/r.bundle')
+    assert.deepEqual(shape.push, { path: 'r/r.push', length: 10 })
+    assert.equal(shape.pieceCount, 1)
+  })
+  const refused: Array<[string, RawInfo, RegExp]> = [
+    ['one file only', folder({ files: [['repo-0123456789ab.bundle', 10]] }), /holds "repo-0123456789ab\.bundle"; a bundle torrent's folder holds exactly/],
+    ['a third file', folder({ files: [['repo-0123456789ab.bundle', 10], ['repo-0123456789ab.push', 10], ['x.sh', 1]] }), /holds exactly/],
+    ['other names', folder({ files: [['other.bundle', 10], ['other.push', 10]] }), /holds exactly repo-0123456789ab\.bundle and repo-0123456789ab\.push/],
+    ['the same file twice', folder({ files: [['repo-0123456789ab.bundle', 10], ['repo-0123456789ab.bundle', 10]] }), /holds repo-0123456789ab\.bundle twice/],
+    ['empty file list', { ...folder(), files: [] }, /malformed file list/],
+    ['file list not an array', { ...folder(), files: {} }, /malformed file list/],
+    ['a path of two components', { ...folder(), files: [{ length: 1, path: [new TextEncoder().encode('..'), new TextEncoder().encode('x.bundle')] }] }, /not a plain name in its folder/],
+    ['a path climbing out', { ...folder(), files: [{ length: 1, path: [new TextEncoder().encode('../x.bundle')] }] }, /not a plain name in its folder/],
+    ['a hidden file', folder({ files: [['.x', 1], ['repo-0123456789ab.push', 1]] }), /not a plain name in its folder/],
+    ['folder name with ..', folder({ name: 'a..b' }), /folder name "a\.\.b" is not a plain name/],
+    ['folder name ending .bundle', folder({ name: 'x.bundle', files: [['x.bundle.bundle', 1], ['x.bundle.push', 1]] }), /folder name "x\.bundle" is not a plain name/],
+    ['folder name absolute', folder({ name: '/etc' }), /is not a plain name/],
+    ['a file of length 0', folder({ files: [['repo-0123456789ab.bundle', 10], ['repo-0123456789ab.push', 0]] }), /no valid length for repo-0123456789ab\.push/],
+    ['push object over the limit', folder({ files: [['repo-0123456789ab.bundle', 10], ['repo-0123456789ab.push', 16 * MiB + 1]], pieceLength: 64 * MiB }), /push object is 16777217 bytes, over the 16777216-byte limit/],
+    ['piece table for the bundle alone', folder({ pieces: 7, files: [['repo-0123456789ab.bundle', 100 * KiB], ['repo-0123456789ab.push', 20 * KiB]] }), /piece table does not match the length \(8 pieces expected\)/],
+    ['path.utf-8 differs', { ...folder(), files: [{ length: 1, path: [new TextEncoder().encode('repo-0123456789ab.bundle')], 'path.utf-8': [new TextEncoder().encode('../x')] }] }, /path\.utf-8 differs/]
+  ]
+  for (const [name, raw, why] of refused) {
+    await t.test(`refused: ${name}`, () => {
+      assert.throws(() => checkBundleTorrent(raw, OPTS), (err: any) => {
+        assert.equal(err.code, 'UNSAFE_TORRENT')
+        assert.match(err.message, why)
+        return true
+      })
+    })
+  }
+  await t.test('the bundle over maxSize is TOO_LARGE', () => {
+    assert.throws(() => checkBundleTorrent(folder({ files: [['repo-0123456789ab.bundle', 10 * MiB + 1], ['repo-0123456789ab.push', 5]], pieceLength: 64 * MiB }), OPTS), { code: 'TOO_LARGE' })
+  })
+})
+
 test('checkBundleTorrent: unsafe torrents are refused with UNSAFE_TORRENT naming the ref', async (t) => {
   const cases: Array<[string, RawInfo, RegExp]> = [
-    ['multi-file', { ...info(), files: [{ length: 1, path: [new TextEncoder().encode('a.bundle')] }] }, /holds several files/],
-    ['multi-file, even empty', { ...info(), files: [] }, /holds several files/],
+    ['multi-file named like a bundle', { ...info(), files: [{ length: 1, path: [new TextEncoder().encode('a.bundle')] }] }, /folder name "repo-0123456789ab\.bundle" is not a plain name/],
+    ['multi-file, empty', { ...info({ name: 'repo' }), files: [] }, /malformed file list/],
     ['no name', { ...info(), name: undefined }, /has no name/],
     ['name is a number', { ...info(), name: 42 }, /has no name/],
     ['../ name', info({ name: '../x.bundle' }), /file name "\.\.\/x\.bundle" is not a plain <name>\.bundle/],

@@ -36,7 +36,9 @@ async function prepare (store: Store, end: string, opts: { content?: string, inf
     refs: [{ name: 'HEAD', oid: A }, { name: 'refs/heads/main', oid: A }],
     head: 'refs/heads/main',
     created: '2024-01-01T00:00:00.000Z',
-    mtimeMs: st.mtimeMs
+    mtimeMs: st.mtimeMs,
+    folder: null,
+    pushObject: null
   }
   return { temp, meta }
 }

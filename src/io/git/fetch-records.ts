@@ -1,17 +1,18 @@
 import { rm } from 'node:fs/promises'
 import { MirrorError } from '../../core/errors.js'
+import { MAX_PUSH_OBJECT_BYTES } from '../../core/push-object.js'
 import { RECORD_REFS, type RecordName } from '../../core/refs.js'
 import { gitReason, type Git } from './run-git.js'
 
 export interface FetchRecordsOptions {
-  /** Largest record blob read; a .torrent of a huge bundle is well under 4 MiB. */
+  /** Largest record blob read; default 8 MiB (a .torrent of a huge bundle is well under 4 MiB), a push object's limit for refs/mirrors/push. */
   maxBlobBytes?: number
   timeoutMs?: number
   signal?: AbortSignal
 }
 
 /**
- * Fetches the remote's refs/mirrors/bundle/* blobs into `scratch` (a bare
+ * Fetches the remote's refs/mirrors/bundle/* and refs/mirrors/push blobs into `scratch` (a bare
  * repository the caller owns) and returns the known records' bytes. Nothing
  * outside `scratch` is written; blob types and sizes are checked before a
  * byte is read.
@@ -23,14 +24,13 @@ export interface FetchedRecords {
 }
 
 export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOptions = {}): Promise<FetchedRecords> {
-  const maxBlobBytes = o.maxBlobBytes ?? 8 * 1024 * 1024
   const fetched = await scratch.run(
-    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*'],
+    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*', '+refs/mirrors/push*:refs/mirrors/push*'],
     { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000, countPack: true, ...(o.signal === undefined ? {} : { signal: o.signal }) })
   if (fetched.code !== 0) {
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
   }
-  const listing = await scratch.run(['for-each-ref', '--format=%(objectname) %(objecttype) %(objectsize) %(refname)', 'refs/mirrors/bundle/'])
+  const listing = await scratch.run(['for-each-ref', '--format=%(objectname) %(objecttype) %(objectsize) %(refname)', 'refs/mirrors/'])
   const byRef = new Map<string, { oid: string, type: string, size: number }>()
   for (const line of listing.stdout.split('\n')) {
     const [oid, type, size, ref] = line.split(' ')
@@ -41,6 +41,7 @@ export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOp
     const obj = byRef.get(ref)
     if (obj === undefined) continue
     if (obj.type !== 'blob') throw new MirrorError('BAD_RECORD', `${ref} on ${url} points at a ${obj.type}, not a blob`, { ref, url })
+    const maxBlobBytes = o.maxBlobBytes ?? (name === 'push' ? MAX_PUSH_OBJECT_BYTES : 8 * 1024 * 1024)
     if (obj.size > maxBlobBytes) throw new MirrorError('BAD_RECORD', `${ref} on ${url} is ${obj.size} bytes, over the ${maxBlobBytes}-byte limit for a record`, { ref, url })
     out[name] = await scratch.runBuffer(['cat-file', 'blob', obj.oid])
   }

@@ -8,24 +8,30 @@ import type { Store, StoredBundle } from './store.js'
 
 /**
  * Moves a completely downloaded, checked full bundle (`d.file`, inside its
- * download directory `dir`) into the store, where mirror-seed finds it.
+ * download directory `dir`, or in the torrent's folder there) into the
+ * store, where mirror-seed finds it. `verified` is what a push object
+ * check established: the bundle's SHA-256 and the push object's id.
  */
 export async function commitDownload (
-  store: Store, dir: string, d: { file: string, header: BundleHeader, infoHash: string, torrentFile: Uint8Array }
+  store: Store, dir: string,
+  d: { file: string, header: BundleHeader, infoHash: string, torrentFile: Uint8Array, verified?: { sha256: string, pushObject: string } | null }
 ): Promise<StoredBundle> {
   const st = await stat(d.file)
+  const folder = path.relative(dir, path.dirname(d.file))
   const meta: BundleMeta = {
     format: 1,
     start: ZERO_OID,
     end: refListId(d.header.refs),
     file: path.basename(d.file),
     size: st.size,
-    sha256: null,
+    sha256: d.verified?.sha256 ?? null,
     infoHash: d.infoHash,
     refs: d.header.refs,
     head: null,
     created: new Date().toISOString(),
-    mtimeMs: st.mtimeMs
+    mtimeMs: st.mtimeMs,
+    folder: folder === '' ? null : folder,
+    pushObject: d.verified?.pushObject ?? null
   }
   return await store.commit(dir, meta, d.torrentFile)
 }

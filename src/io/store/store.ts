@@ -7,6 +7,8 @@ import { MirrorError } from '../../core/errors.js'
 import { isOid } from '../../core/refs.js'
 import { parseBundleMeta, type BundleMeta } from '../../core/bundle-meta.js'
 import { writeFileAtomic } from '../fs/atomic.js'
+import { pushFileName } from '../../core/project-name.js'
+import { PushObjectStore } from './push-objects.js'
 
 const debug = createDebug('mirror:store')
 
@@ -14,8 +16,10 @@ const debug = createDebug('mirror:store')
 export interface StoredBundle {
   dir: string
   meta: BundleMeta
-  /** The bundle, named as the torrent names its single file. */
+  /** The bundle, named as the torrent names it. */
   bundlePath: string
+  /** The push object beside it in a signed publish's torrent, else null. */
+  pushPath: string | null
   torrentPath: string
 }
 
@@ -67,6 +71,11 @@ export class Store {
         await rm(dir, { recursive: true, force: true })
       }
     }
+  }
+
+  /** pushobjects/: the chain of push objects signed with this store's bundles. */
+  get pushObjects (): PushObjectStore {
+    return new PushObjectStore(path.join(this.root, 'pushobjects'))
   }
 
   bundleDir (start: string, end: string): string {
@@ -200,12 +209,18 @@ export class Store {
     try {
       const meta = parseBundleMeta(text)
       if (dir !== this.bundleDir(meta.start, meta.end)) throw new Error('stored under the wrong directory')
-      return { dir, meta, bundlePath: path.join(dir, meta.file), torrentPath: path.join(dir, `${meta.file}.torrent`) }
+      return { dir, meta, ...entryFiles(dir, meta), torrentPath: path.join(dir, `${meta.file}.torrent`) }
     } catch (err) {
       debug('skipping %s: %s', dir, (err as Error).message)
       return null
     }
   }
+}
+
+/** Where an entry's bundle (and push object) live: in the torrent's folder for a signed publish. */
+export function entryFiles (dir: string, meta: Pick<BundleMeta, 'file' | 'folder'>): { bundlePath: string, pushPath: string | null } {
+  if (meta.folder === null) return { bundlePath: path.join(dir, meta.file), pushPath: null }
+  return { bundlePath: path.join(dir, meta.folder, meta.file), pushPath: path.join(dir, meta.folder, pushFileName(meta.folder)) }
 }
 
 async function readdirOrEmpty (dir: string): Promise<string[]> {

@@ -1,0 +1,56 @@
+import { checkBundleAgainst, checkPushObject, refused } from '../core/check-push-object.js'
+import type { PublicKey } from '../core/public-key.js'
+import { parsePushObject, type PushObject } from '../core/push-object.js'
+import { RECORD_REFS } from '../core/refs.js'
+import { hashFile } from '../io/fs/hash-file.js'
+import type { PushObjectStore } from '../io/store/push-objects.js'
+import type { DownloadedBundle } from './download-bundle.js'
+
+/** What a clone or seeder checks a signed publish against. */
+export interface Trust {
+  /** Keys trusted for this origin; none means nothing is required. */
+  keys: PublicKey[]
+  /** The project the push object must name. */
+  project: string
+  /** Push objects accepted before (the user's state): rollbacks and forks are refused against it. */
+  accepted: PushObjectStore
+  /** Unix seconds. */
+  now: () => number
+}
+
+export interface VerifiedBundle {
+  po: PushObject
+  sha256: string
+  /** Something worth telling that did not refuse the push object (a gap in the chain). */
+  notice: string | null
+}
+
+/**
+ * A push object's own checks (signature, trusted key, project, validity,
+ * chain against the accepted one). VERIFY_FAILED or BAD_PUSH_OBJECT, whose
+ * `data.check` names what failed.
+ */
+export async function checkSigned (t: Trust, bytes: Buffer, what: string): Promise<{ po: PushObject, notice: string | null }> {
+  const po = parsePushObject(bytes, what)
+  const accepted = await t.accepted.accepted(po.signer.id, po.project)
+  return { po, notice: checkPushObject(po, { trusted: t.keys, project: t.project, now: t.now(), accepted }).notice }
+}
+
+/**
+ * The downloaded bundle against the push object its torrent carries: that
+ * push object's checks, then the bundle's size, SHA-256 (one streaming
+ * read) and refs against the signed ones. The origin's refs/mirrors/push,
+ * when it publishes one, must be the same push object.
+ */
+export async function verifyBundle (t: Trust, b: DownloadedBundle, o: { recordPush: Buffer | null, url: string, signal?: AbortSignal }): Promise<VerifiedBundle> {
+  if (b.pushObject === null) {
+    throw refused('missing', `the torrent carries no push object (an unsigned publish), and ${t.keys.length === 1 ? 'a key is' : 'keys are'} trusted for ${o.url}`)
+  }
+  if (o.recordPush !== null && !o.recordPush.equals(b.pushObject)) {
+    throw refused('mismatch', `the push object in the torrent differs from ${RECORD_REFS.push} on ${o.url}`)
+  }
+  const { po, notice } = await checkSigned(t, b.pushObject, `the push object in torrent ${b.infoHash}`)
+  const { sha256, size } = await hashFile(b.file, o.signal)
+  checkBundleAgainst(po, { size, sha256, refs: b.header.refs })
+  return { po, sha256, notice }
+}
