@@ -91,7 +91,7 @@ async function readTarget (git: Git, target: string | undefined): Promise<{ byte
   }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'mirror-verify-'))
   try {
-    const { records } = await fetchRecordsVia(git, path.join(scratch, 'records.git'), target)
+    const { records } = await fetchRecordsVia(git, scratch, target)
     if (records.push === undefined) throw new MirrorError('NO_RECORDS', `${target} publishes no ${RECORD_REFS.push} (not a signed publish)`, { url: target })
     return { bytes: records.push, source: `${RECORD_REFS.push} on ${target}`, originUrl: target }
   } finally {
