@@ -2,7 +2,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import bencode from 'bencode'
@@ -66,8 +66,23 @@ test('makeTorrent: the info dictionary holds exactly the bundle, and the policy 
   const want = []
   for (let off = 0; off < bytes.length; off += PIECE) want.push(createHash('sha1').update(bytes.subarray(off, off + PIECE)).digest())
   assert.deepEqual(Buffer.from(info.pieces), Buffer.concat(want))
-  assert.deepEqual(checkBundleTorrent(info, { maxSize: 1e9, ref: 'test' }), { name: NAME, length: bytes.length, pieceLength: PIECE, pieceCount: 7 })
+  assert.deepEqual(checkBundleTorrent(info, { maxSize: 1e9, ref: 'test' }), { name: NAME, length: bytes.length, pieceLength: PIECE, pieceCount: 7, bundlePath: NAME, push: null })
   assert.match(str(decode(torrent)['created by']), /^git-torrent-mirror\//)
+})
+
+test('makeTorrent of a signed publish\'s folder: bundle then push object, and the policy accepts it', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'gtm-folder-'))
+  t.after(async () => await rm(root, { recursive: true, force: true }))
+  const dir = path.join(root, 'repo-0123456789ab')
+  await mkdir(dir)
+  await writeFile(path.join(dir, 'repo-0123456789ab.bundle'), content(100_000))
+  await writeFile(path.join(dir, 'repo-0123456789ab.push'), 'push object\n')
+  const torrent = await makeTorrent(dir, { name: 'repo-0123456789ab', pieceLength: PIECE, trackers: [], webSeeds: [] })
+  const info = decode(torrent).info
+  assert.deepEqual(info.files.map((f: any) => [f.path.map(str), f.length]), [[['repo-0123456789ab.bundle'], 100_000], [['repo-0123456789ab.push'], 12]])
+  const shape = checkBundleTorrent(info, { maxSize: 1e9, ref: 'test' })
+  assert.equal(shape.bundlePath, 'repo-0123456789ab/repo-0123456789ab.bundle')
+  assert.deepEqual(shape.push, { path: 'repo-0123456789ab/repo-0123456789ab.push', length: 12 })
 })
 
 test('makeTorrent: name, piece length and content each change the infohash', async (t) => {
