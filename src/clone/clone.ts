@@ -218,7 +218,7 @@ function defaultBranch (listing: RemoteListing): string | null {
  * must name, and the user's accepted push objects.
  */
 async function trustFor (deps: CloneDeps, a: CloneArgs, originUrl: string): Promise<Trust | null> {
-  const keys = await trustedKeysFor(deps.git, [...new Set([a.url, originUrl])], a.trust ?? [])
+  const keys = await trustedKeysFor(deps.git, [...new Set([a.url, originUrl])], a.trust ?? [], { userOnly: true })
   if (keys.length === 0) return null
   return {
     keys,

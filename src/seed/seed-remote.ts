@@ -46,7 +46,7 @@ export async function seedRemote (
   const { store, seeder } = deps
   o.onProgress?.({ phase: 'records', detail: url })
   const { records } = await fetchRecordsVia(deps.git, await store.makeTemp('records'), url)
-  const keys = await trustedKeysFor(deps.git, [url], o.trust ?? [])
+  const keys = await trustedKeysFor(deps.git, [url], o.trust ?? [], { userOnly: true })
   const trust: Trust | null = keys.length === 0
     ? null
     : { keys, project: o.project ?? projectName(url), accepted: o.accepted ?? PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }
