@@ -17,6 +17,21 @@ export interface PublicKey {
 
 const TYPE = 'ssh-ed25519'
 
+/**
+ * The canonical encodings of the eight small-order points: "keys" for which
+ * signatures of nobody's making verify. No real key is one of them.
+ */
+const SMALL_ORDER = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa'
+])
+
 /** The key from its 32 bytes. */
 export function publicKeyFromRaw (raw: Uint8Array): PublicKey {
   if (raw.length !== 32) throw new RangeError(`an ed25519 public key has 32 bytes, not ${raw.length}`)
@@ -42,6 +57,7 @@ export function parsePublicKey (line: string, what: string): PublicKey {
   if (type === null || type.value.toString('latin1') !== TYPE || key === null || key.next !== wire.length || key.value.length !== 32) {
     throw badKey(what, `does not hold one ${TYPE} key of 32 bytes`)
   }
+  if (SMALL_ORDER.has(key.value.toString('hex'))) throw badKey(what, 'is a degenerate (small-order) key, for which forged signatures verify')
   return publicKeyFromRaw(key.value)
 }
 

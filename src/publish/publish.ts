@@ -12,6 +12,7 @@ import { refListId, type RefState } from '../core/ref-list.js'
 import { RECORD_REFS, ZERO_OID } from '../core/refs.js'
 import { normalizeWebSeed, webSeedFor } from '../core/web-seed.js'
 import { writeFileAtomic } from '../io/fs/atomic.js'
+import { hashFile } from '../io/fs/hash-file.js'
 import { findSigningKey } from '../io/keys/find-signing-key.js'
 import type { SigningKey } from '../io/keys/signing-key.js'
 import { pushRecords, writeRecords, type PushOutcome, type RecordOids } from '../io/git/records.js'
@@ -234,7 +235,7 @@ async function resign (
     ...s,
     previous: current === null ? s.previous : [...s.previous, current],
     state: { refs: entry.meta.refs, head: entry.meta.head },
-    bundle: { sha256: entry.meta.sha256!, size: entry.meta.size, infoHash: (await makeBundleTorrent(
+    bundle: { sha256: entry.meta.sha256 ?? (await hashFile(entry.bundlePath)).sha256, size: entry.meta.size, infoHash: (await makeBundleTorrent(
       { path: entry.bundlePath, size: entry.meta.size, fileName: entry.meta.file }, { trackers: [], webSeeds: [] })).parsed.infoHash }
   })
   const { torrent, infoHash } = await makeFolderTorrent(path.dirname(entry.bundlePath), entry.meta.folder!, po, { size: entry.meta.size, ...t }, o.onProgress)

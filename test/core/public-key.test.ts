@@ -178,3 +178,22 @@ test('parsePublicKey: a .pub line written by ssh-keygen', async (t) => {
   assert.equal(k.id, createHash('sha1').update(k.raw).digest('hex'))
   assert.deepEqual(k, publicKeyFromRaw(k.raw))
 })
+
+test('parsePublicKey: the eight small-order points, for which forged signatures verify, are refused', async (t) => {
+  const points = [
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    '0000000000000000000000000000000000000000000000000000000000000080',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa'
+  ]
+  for (const hex of points) {
+    await t.test(hex.slice(0, 8), () => {
+      const line = publicKeyFromRaw(Buffer.from(hex, 'hex')).text
+      assert.throws(() => parsePublicKey(line, 'k'), { code: 'BAD_KEY', message: /small-order/ })
+    })
+  }
+})
