@@ -1,9 +1,11 @@
-// npm run demo [-- --size 64M]: the whole job end to end on 127.0.0.1,
+// npm run demo [-- --size 64M] [-- --signed]: the whole job end to end on 127.0.0.1,
 // nothing public. A generated repository behind a real smart-HTTP git server,
 // an embedded tracker, mirror-publish and mirror-seed; a contributor's
 // mirror-clone, checked against a plain git clone; a second machine
 // (mirror-seed <origin-url> into another store) and, when installed, aria2c
 // download the bundle from the swarm. It prints what the origin sent for each.
+// --signed: the maintainer signs (mirror-keygen), the contributor and the
+// second machine trust the key and verify the push object.
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { formatBytes, parseSize } from '../src/core/format.js'
@@ -27,6 +29,7 @@ function sizeArgument (): number {
 
 async function main (): Promise<void> {
   const size = sizeArgument()
+  const signed = process.argv.includes('--signed')
   const binaryFiles = Math.max(1, Math.ceil(size / (8 * 2 ** 20)))
   const te = await makeTestEnv('gtm-demo-')
   const { env, dir } = te
@@ -50,6 +53,18 @@ async function main (): Promise<void> {
     const work = path.join(dir, 'maintainer')
     await git(['clone', '--quiet', originUrl, work], { cwd: dir, env })
     say(`a plain git clone made the origin send ${formatBytes(plainClone)}`)
+
+    if (signed) {
+      step('maintainer: mirror-keygen')
+      const kg = await runBin('mirror-keygen', [], { cwd: work, env, timeoutMs: 30_000 })
+      if (kg.code !== 0) throw new Error(`mirror-keygen failed:\n${kg.stderr}`)
+      process.stderr.write(kg.stderr)
+      const key = kg.stdout.trim()
+      say(key)
+      step('contributors: trust that key for this origin')
+      say(`$ git config --global --add mirror.${originUrl}.trustedKey "${key}"`)
+      await git(['config', '--global', '--add', `mirror.${originUrl}.trustedKey`, key], { cwd: dir, env })
+    }
 
     step('maintainer: mirror-publish')
     const pub = await runBin('mirror-publish', [...net], { cwd: work, env, timeoutMs: 120_000 })
@@ -88,15 +103,16 @@ async function main (): Promise<void> {
     if (ci.code !== 0) throw new Error(`mirror-seed <url> failed:\n${ci.stderr}`)
     const ready = ci.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l)).find(e => e.event === 'ready')
     const originSent = server.bytesSent
-    say(`bundle ${ready.file.split('/').pop()} (${formatBytes(ready.size)})`)
+    say(`bundle ${ready.file.split('/').pop()} (${formatBytes(ready.size)})${ready.pushObject === null ? '' : `, push object ${(ready.pushObject as string).slice(0, 16)}... verified`}`)
     say(`  from peers:     ${formatBytes(ready.downloaded.fromPeers)}`)
     say(`  from web seeds: ${formatBytes(ready.downloaded.fromWebSeeds)}`)
-    say(`  from the origin: ${formatBytes(originSent)} (the refs/mirrors/bundle/* records only)`)
+    say(`  from the origin: ${formatBytes(originSent)} (the refs/mirrors/* records only)`)
 
     if (hasAria2()) {
       step('an independent client: aria2c downloads the bundle from the swarm')
-      const got = await aria2Download(`${ready.file}.torrent`, path.join(dir, 'aria2'), { env, timeoutMs: 120_000 })
-      const same = Buffer.compare(await readFile(got.file), await readFile(ready.file)) === 0
+      const got = await aria2Download(ready.torrent, path.join(dir, 'aria2'), { env, timeoutMs: 120_000 })
+      const gotBundle = ready.pushObject === null ? got.file : path.join(got.file, path.basename(ready.file))   // signed: a folder
+      const same = Buffer.compare(await readFile(gotBundle), await readFile(ready.file)) === 0
       say(`aria2c got ${formatBytes(ready.size)}, ${same ? 'byte-identical to' : 'DIFFERENT from'} the published bundle`)
       if (!same) throw new Error('aria2c downloaded different bytes')
     } else {

@@ -108,7 +108,7 @@ function announce (reporter: Reporter, r: SeedRemoteResult): void {
   const how = r.downloaded === null
     ? 'already in the store'
     : `downloaded ${formatBytes(r.downloaded.fromPeers)} from peers, ${formatBytes(r.downloaded.fromWebSeeds)} from web seeds`
-  reporter.event({ event: 'ready', url: r.url, infoHash: r.entry.meta.infoHash, file: r.entry.bundlePath, size: r.entry.meta.size, downloaded: r.downloaded },
+  reporter.event({ event: 'ready', url: r.url, infoHash: r.entry.meta.infoHash, file: r.entry.bundlePath, torrent: r.entry.torrentPath, pushObject: r.entry.meta.pushObject, size: r.entry.meta.size, downloaded: r.downloaded },
     `${r.url}: ${r.entry.meta.file} (${formatBytes(r.entry.meta.size)}, ${r.entry.meta.infoHash}) ${how}`)
 }
 

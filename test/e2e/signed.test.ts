@@ -29,7 +29,9 @@ test('signed: keygen, publish, a clone verified by signature equals git clone, m
   assert.equal((await w.git(['ls-remote', w.originUrl, 'refs/mirrors/push'])).split('\t')[0], pub.records.push)
 
   const seeder = await startSeeder(w)
-  const { report } = await mirrorClone(w, [...w.net, '--trust', key.publicKey, w.originUrl, 'mine'])
+  // the contributor's side: the key trusted for this origin in the user's git config
+  await w.git(['config', '--global', '--add', `mirror.${w.originUrl}.trustedKey`, key.publicKey])
+  const { report } = await mirrorClone(w, [...w.net, w.originUrl, 'mine'])
   assert.equal(report.method, 'torrent', report.fallbackReason)
   assert.equal(report.verified, 'signature')
   assert.equal(report.pushObject.id, pub.pushObject.id)
