@@ -54,8 +54,12 @@ export class PushObjectStore {
   /** Stores `po` under its id, and moves HEAD to it when it is newer than HEAD's. */
   async add (po: PushObject): Promise<void> {
     const dir = this.dir(po.signer.id, po.project)
-    await mkdir(dir, { recursive: true })
-    await writeFileAtomic(path.join(dir, po.id), po.bytes)
+    try {
+      await mkdir(dir, { recursive: true })
+      await writeFileAtomic(path.join(dir, po.id), po.bytes)
+    } catch (err) {
+      throw new MirrorError('STORE_NOT_WRITABLE', `cannot record push object ${po.id} in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { dir })
+    }
     const head = await this.head(po.signer.id, po.project)
     if (head === null || po.sequence > head.sequence) await writeFileAtomic(path.join(dir, 'HEAD'), `${po.id}\n`)
   }
