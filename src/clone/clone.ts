@@ -12,7 +12,7 @@ import { PushObjectStore } from '../io/store/push-objects.js'
 import { trustedKeysFor } from '../io/keys/trusted-keys.js'
 import { projectName } from '../core/project-name.js'
 import { RECORD_REFS } from '../core/refs.js'
-import { checkSigned, verifyBundle, type Trust, type VerifiedBundle } from './verify-bundle.js'
+import { checkSigned, checkSource, verifyBundle, type Trust, type VerifiedBundle } from './verify-bundle.js'
 import type { TorrentClient } from '../io/torrent/client.js'
 import { chooseSource, sourceInfoHash } from './choose-source.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
@@ -113,9 +113,11 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       if (head === null) throw new MirrorError('NO_RECORDS', 'the origin\'s HEAD names no branch it has, so git clone decides what to check out')
       const trust = await trustFor(deps, a, origin.url)
       const recordPush = origin.records.push ?? null
-      if (trust !== null && recordPush !== null) await checkSigned(trust, recordPush, `${RECORD_REFS.push} on ${origin.url}`)   // a replay costs no download
+      // what the records tell is refused before a download: a replay, a downgrade, a wrong size
+      const signed = trust !== null && recordPush !== null ? (await checkSigned(trust, recordPush, `${RECORD_REFS.push} on ${origin.url}`)).po : null
       const source = await chooseSource(origin.records, { url: origin.url, maxSize: a.maxSize })
       infoHash = sourceInfoHash(source)
+      if (trust !== null) checkSource(trust, source, signed, origin.url)
       bundle = await downloadBundle(deps, source, { maxSize: a.maxSize, stallTimeoutMs: a.timeoutMs, ...optional(a.signal, deps.onProgress) })
       if (trust !== null) {
         deps.onProgress?.({ phase: 'verify', detail: 'push object and bundle digest' })

@@ -4,6 +4,8 @@ import { parsePushObject, type PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { hashFile } from '../io/fs/hash-file.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
+import type { MirrorError } from '../core/errors.js'
+import type { BundleSource } from './choose-source.js'
 import type { DownloadedBundle } from './download-bundle.js'
 
 /** What a clone or seeder checks a signed publish against. */
@@ -37,15 +39,32 @@ export async function checkSigned (t: Trust, bytes: Buffer, what: string): Promi
 }
 
 /**
+ * What the torrent record already tells, before a download: a torrent
+ * without a push object (a downgrade to unsigned), or a bundle whose size
+ * is not the signed one (`signed`: the origin's refs/mirrors/push, checked),
+ * would be refused after downloading it, so it is refused now. A magnet's
+ * metadata is only known from the swarm: checked after the download.
+ */
+export function checkSource (t: Trust, source: BundleSource, signed: PushObject | null, url: string): void {
+  if (source.kind !== 'torrent') return
+  if (source.shape.push === null) throw unsigned(t, url)
+  if (signed !== null && source.shape.length !== signed.bundle.size) {
+    throw refused('bundle-size', `the torrent's bundle is ${source.shape.length} bytes, the signed size is ${signed.bundle.size}`, { size: source.shape.length })
+  }
+}
+
+function unsigned (t: Trust, url: string): MirrorError {
+  return refused('missing', `the torrent carries no push object (an unsigned publish), and ${t.keys.length === 1 ? 'a key is' : 'keys are'} trusted for ${url}`)
+}
+
+/**
  * The downloaded bundle against the push object its torrent carries: that
  * push object's checks, then the bundle's size, SHA-256 (one streaming
  * read) and refs against the signed ones. The origin's refs/mirrors/push,
  * when it publishes one, must be the same push object.
  */
 export async function verifyBundle (t: Trust, b: DownloadedBundle, o: { recordPush: Buffer | null, url: string, signal?: AbortSignal }): Promise<VerifiedBundle> {
-  if (b.pushObject === null) {
-    throw refused('missing', `the torrent carries no push object (an unsigned publish), and ${t.keys.length === 1 ? 'a key is' : 'keys are'} trusted for ${o.url}`)
-  }
+  if (b.pushObject === null) throw unsigned(t, o.url)
   if (o.recordPush !== null && !o.recordPush.equals(b.pushObject)) {
     throw refused('mismatch', `the push object in the torrent differs from ${RECORD_REFS.push} on ${o.url}`)
   }

@@ -2,7 +2,7 @@ import { MirrorError } from './errors.js'
 import type { PublicKey } from './public-key.js'
 import { verifySignature } from './public-key.js'
 import type { PushObject } from './push-object.js'
-import { formatRefList, type Ref } from './ref-list.js'
+import { formatRefList, sortRefs, type Ref } from './ref-list.js'
 
 /** Which check refused a push object: stable names for reports, tests and scripts. */
 export type VerifyCheck =
@@ -90,7 +90,7 @@ export function checkBundleAgainst (po: PushObject, bundle: { size: number, sha2
   const have = formatRefList(bundle.refs)
   if (have !== formatRefList(po.refs)) {
     const signed = new Map(po.refs.map(r => [r.name, r.oid]))
-    const first = bundle.refs.find(r => signed.get(r.name) !== r.oid)?.name ?? po.refs.find(r => !bundle.refs.some(b => b.name === r.name))?.name
+    const first = sortRefs(bundle.refs).find(r => signed.get(r.name) !== r.oid)?.name ?? po.refs.find(r => !bundle.refs.some(b => b.name === r.name))?.name
     throw refused('refs', `the bundle's refs differ from the signed ones (first: ${first ?? '?'})`, { ref: first })
   }
 }

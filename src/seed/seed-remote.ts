@@ -8,7 +8,7 @@ import { commitDownload } from '../io/store/commit-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Seeder } from './seeder.js'
 import { rm } from 'node:fs/promises'
-import { checkSigned, verifyBundle, type Trust, type VerifiedBundle } from '../clone/verify-bundle.js'
+import { checkSigned, checkSource, verifyBundle, type Trust, type VerifiedBundle } from '../clone/verify-bundle.js'
 import { projectName } from '../core/project-name.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { trustedKeysFor } from '../io/keys/trusted-keys.js'
@@ -50,8 +50,9 @@ export async function seedRemote (
   const trust: Trust | null = keys.length === 0
     ? null
     : { keys, project: o.project ?? projectName(url), accepted: o.accepted ?? PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }
-  if (trust !== null && records.push !== undefined) await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${url}`)
+  const signed = trust !== null && records.push !== undefined ? (await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${url}`)).po : null
   const source = await chooseSource(records, { url, maxSize: o.maxSize })
+  if (trust !== null) checkSource(trust, source, signed, url)
   const bundle = await downloadBundle({ client: seeder.client, store, net: deps.net }, source, o)
   let entry: StoredBundle
   try {

@@ -226,7 +226,13 @@ export async function trustedClone (s: { w: World, key: { publicKey: string } },
  * the origin's refs/mirrors/push before any download (no infohash, no byte
  * from the swarm); 'torrent' after downloading the forged torrent.
  */
-export function assertRefused (r: { report: any, stderr: string }, reason: RegExp, stage: 'record' | 'torrent', infoHash?: string): void {
+/**
+ * Where the refusal happened: 'record' on refs/mirrors/push, before the torrent
+ * record was read; 'torrent-record' on what the torrent record tells (no push
+ * object, a size other than the signed one), before any download; 'torrent'
+ * after downloading.
+ */
+export function assertRefused (r: { report: any, stderr: string }, reason: RegExp, stage: 'record' | 'torrent-record' | 'torrent', infoHash?: string): void {
   const { report } = r
   assert.equal(report.method, 'origin', `method; fallbackReason: ${String(report.fallbackReason)}`)
   assert.equal(report.verified, 'origin')
@@ -237,6 +243,9 @@ export function assertRefused (r: { report: any, stderr: string }, reason: RegEx
   if (stage === 'record') {
     assert.equal(report.infoHash, null, 'refused before the torrent record was read')
     assert.equal(report.bytes.swarm + report.bytes.webSeed, 0, 'nothing downloaded')
+  } else if (stage === 'torrent-record') {
+    assert.equal(report.infoHash, infoHash)
+    assert.equal(report.bytes.swarm + report.bytes.webSeed, 0, 'refused from the torrent record: nothing downloaded')
   } else {
     assert.equal(report.infoHash, infoHash)
     assert.ok(report.bytes.swarm > 0, 'the forged torrent was downloaded, then refused')
@@ -259,7 +268,7 @@ export async function assertUntouched (w: World, dir: string, absent: string[] =
   const repo = path.join(w.dir, dir)
   assert.equal(await w.git(['for-each-ref', '--format=%(refname)', 'refs/mirror/'], repo), '', 'no staging ref remains')
   for (const oid of absent) assert.equal(await hasObject(w, repo, oid), false, `${oid} (from the forged bundle) is not in ${dir}`)
-  assert.deepEqual(await findNamed(path.join(w.dir, 'cache'), /\.bundle$/), [], 'no bundle stays in the cache')
+  assert.deepEqual(await findNamed(path.join(w.dir, 'cache'), /\.(bundle|push)$/), [], 'no downloaded bundle or push object stays in the cache')
 }
 
 /** A plain git clone of the origin as it is now (call after the origin's branches last changed). */
