@@ -5,6 +5,7 @@ import type { Destination } from '../clone/destination.js'
 import { cloneDirName, type CloneMode } from '../core/clone-target.js'
 import { MirrorError } from '../core/errors.js'
 import { formatBytes } from '../core/format.js'
+import { parsePublicKey } from '../core/public-key.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
 import { readMirrorConfig } from '../io/git/repository.js'
 import { Git } from '../io/git/run-git.js'
@@ -68,6 +69,8 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const o = cmd.opts()
   if (o.bare === true && o.mirror === true) throw new MirrorError('USAGE', '--bare and --mirror cannot be used together (--mirror implies --bare)')
   const mode: CloneMode = o.mirror === true ? 'mirror' : o.bare === true ? 'bare' : 'normal'
+  const trust = (o.trust as string[] | undefined) ?? []
+  trust.forEach((k, i) => usage(() => parsePublicKey(k, `--trust value ${i + 1}`)))
   const dir = dirArg ?? cloneDirName(url, mode !== 'normal')
   const seed = o.seed === true
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
@@ -94,7 +97,7 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
       maxSize: o.maxSize as number,
       timeoutMs: (o.timeout as number) * 1000,
       keepBundle: o.keepBundle === true || seed,
-      trust: (o.trust as string[] | undefined) ?? [],
+      trust,
       ...(o.project === undefined ? {} : { project: o.project as string }),
       signal: stop.signal
     })
@@ -119,6 +122,16 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   } finally {
     stop.dispose()
     await seeder.close()
+  }
+}
+
+/** A bad argument is wrong usage (exit 2), whatever the parser calls it. */
+function usage (check: () => unknown): void {
+  try {
+    check()
+  } catch (err) {
+    if (err instanceof MirrorError) throw new MirrorError('USAGE', err.message)
+    throw err
   }
 }
 

@@ -107,11 +107,11 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       refused.webSeed += b.fromWebSeeds
     }
     const head = defaultBranch(origin.listing)
+    const trust = await trustFor(deps, a, origin.url)   // a key that does not parse fails the clone: it is the user's to fix
     let verified: VerifiedBundle | null = null
     try {
       if (origin.recordsError !== null) throw origin.recordsError
       if (head === null) throw new MirrorError('NO_RECORDS', 'the origin\'s HEAD names no branch it has, so git clone decides what to check out')
-      const trust = await trustFor(deps, a, origin.url)
       const recordPush = origin.records.push ?? null
       // what the records tell is refused before a download: a replay, a downgrade, a wrong size
       const signed = trust !== null && recordPush !== null ? (await checkSigned(trust, recordPush, `${RECORD_REFS.push} on ${origin.url}`)).po : null

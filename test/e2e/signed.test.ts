@@ -28,6 +28,9 @@ test('signed: keygen, publish, a clone verified by signature equals git clone, m
   assert.match(await readFile(pub.pushObject.path, 'utf8'), /^git-torrent-mirror push object 1\nproject project\nsequence 1\n/)
   assert.equal((await w.git(['ls-remote', w.originUrl, 'refs/mirrors/push'])).split('\t')[0], pub.records.push)
 
+  const badTrust = await w.run('mirror-clone', ['--trust', 'ssh-rsa AAAAB3', w.originUrl, 'never'], w.dir)
+  assert.equal(badTrust.code, 2, badTrust.stderr)
+  assert.match(badTrust.stderr, /--trust value 1 is not an "ssh-ed25519 AAAA\.\.\." public key/)
   const seeder = await startSeeder(w)
   // the contributor's side: the key trusted for this origin in the user's git config
   await w.git(['config', '--global', '--add', `mirror.${w.originUrl}.trustedKey`, key.publicKey])
