@@ -12,7 +12,7 @@ export function verifyCommand (name: string): Command {
     .argument('[target]', 'a push object file, a revision naming its blob, or a remote URL (its refs/mirrors/push); default: refs/mirrors/push of this repository')
     .option('--bundle <file>', 'also check this bundle: size, SHA-256, refs and infohash against the signed ones')
     .option('--trust <key>', 'trust this public key ("ssh-ed25519 AAAA...") (repeatable)', (v: string, p: string[] = []) => [...p, v])
-    .option('--project <name>', 'the project name it must carry (default: from the URL or this repository\'s origin; a lone file is not checked)')
+    .option('--project <name>', 'the project name it must carry (default: from the URL or this repository\'s origin; a file outside a repository is not checked)')
     .option('--json', 'print the result as one JSON object')
   cmd.addHelpText('after', `
 Trusted keys are --trust values, git config mirror.trustedKey and

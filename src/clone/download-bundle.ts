@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleHeader } from '../core/bundle-header.js'
-import { isMirrorError } from '../core/errors.js'
+import { isMirrorError, MirrorError } from '../core/errors.js'
 import type { NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
 import { checkBundleTorrent, type BundleTorrentShape, type RawInfo } from '../core/torrent-policy.js'
@@ -89,7 +89,12 @@ export async function downloadBundle (
 
 /** The push object file, read only up to its limit (the policy bounded its size already; the disk is checked again). */
 async function readPushObject (file: string): Promise<Buffer> {
-  const fh = await open(file, 'r')
+  let fh
+  try {
+    fh = await open(file, 'r')
+  } catch (err) {
+    throw new MirrorError('BAD_BUNDLE', `the push object beside the bundle cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file })
+  }
   try {
     const buf = Buffer.alloc(Math.min((await fh.stat()).size, MAX_PUSH_OBJECT_BYTES + 1))
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0)

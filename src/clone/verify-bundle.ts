@@ -4,7 +4,7 @@ import { parsePushObject, type PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { hashFile } from '../io/fs/hash-file.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
-import type { MirrorError } from '../core/errors.js'
+import { MirrorError } from '../core/errors.js'
 import type { BundleSource } from './choose-source.js'
 import type { DownloadedBundle } from './download-bundle.js'
 
@@ -69,7 +69,10 @@ export async function verifyBundle (t: Trust, b: DownloadedBundle, o: { recordPu
     throw refused('mismatch', `the push object in the torrent differs from ${RECORD_REFS.push} on ${o.url}`)
   }
   const { po, notice } = await checkSigned(t, b.pushObject, `the push object in torrent ${b.infoHash}`)
-  const { sha256, size } = await hashFile(b.file, o.signal)
+  const { sha256, size } = await hashFile(b.file, o.signal).catch((err: unknown) => {
+    if ((err as Error).name === 'AbortError') throw new MirrorError('ABORTED', 'interrupted while verifying the bundle')
+    throw new MirrorError('BAD_BUNDLE', `the bundle cannot be read to verify it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: b.file })
+  })
   checkBundleAgainst(po, { size, sha256, refs: b.header.refs })
   return { po, sha256, notice }
 }

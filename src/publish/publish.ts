@@ -114,7 +114,6 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     entry = built.entry
     if (built.po !== null) signed = { po: built.po, reused: false }
   }
-  if (signed !== null) await store.pushObjects.add(signed.po)
 
   const torrentBytes = await readFile(entry.torrentPath)
   const magnet = magnetOf(await readTorrent(torrentBytes, entry.torrentPath))
@@ -130,6 +129,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     o.onProgress?.({ phase: 'push', detail: target.remote.name })
     push = { remote: target.remote.name, outcome: await pushRecords(repo.git, target.remote.name, records, target.remoteRecords) }
   }
+  if (signed !== null) await store.pushObjects.add(signed.po)   // the chain's HEAD moves once the push object is out (or kept local by --no-push)
   return {
     store: store.root,
     bundle: { path: entry.bundlePath, file: entry.meta.file, size: entry.meta.size, sha256: entry.meta.sha256, refs: entry.meta.refs.length, reused },
@@ -227,7 +227,7 @@ async function resign (
   } catch { /* missing or damaged: sign again */ }
   const last = newest(s.previous)
   if (current !== null && current.id === entry.meta.pushObject && current.signer.raw.equals(s.key.publicKey.raw) &&
-      current.project === s.project && (last === null || current.sequence >= last.sequence) &&
+      current.project === s.project && (last === null || current.id === last.id || current.sequence > last.sequence) &&
       current.expires - s.now > s.validForSeconds / 2) {
     return { po: current, reused: true, entry }
   }

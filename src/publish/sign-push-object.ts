@@ -1,8 +1,10 @@
 import createDebug from 'debug'
+import { MirrorError } from '../core/errors.js'
 import { verifySignature } from '../core/public-key.js'
+import { RECORD_REFS } from '../core/refs.js'
 import { encodePushObject, parsePushObject, ZERO_ID, type PushObject } from '../core/push-object.js'
 import type { RefState } from '../core/ref-list.js'
-import type { Git } from '../io/git/run-git.js'
+import { gitReason, type Git } from '../io/git/run-git.js'
 import type { SigningKey } from '../io/keys/signing-key.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 
@@ -32,8 +34,9 @@ export function signPushObject (key: SigningKey, a: SignArgs): PushObject {
   }, key.publicKey, key.sign)
 }
 
+/** The highest sequence; of equals, the last given (callers list the remote's record last: it is what clients saw). */
 export function newest (pos: PushObject[]): PushObject | null {
-  return pos.reduce<PushObject | null>((best, p) => best === null || p.sequence > best.sequence ? p : best, null)
+  return pos.reduce<PushObject | null>((best, p) => best === null || p.sequence >= best.sequence ? p : best, null)
 }
 
 /**
@@ -51,15 +54,23 @@ export async function earlierPushObjects (
   const local = await git.run(['rev-parse', '-q', '--verify', 'refs/mirrors/push^{blob}'], { okCodes: [1, 128] })
   for (const [where, oid] of [['refs/mirrors/push', local.code === 0 ? local.stdout.trim() : null], [`${remote?.name ?? ''} refs/mirrors/push`, remote?.oid ?? null]] as const) {
     if (oid === null) continue
-    if (where !== 'refs/mirrors/push' && (await git.run(['cat-file', '-e', oid], { okCodes: [1, 128] })).code !== 0) {
+    const isRemote = where !== 'refs/mirrors/push'
+    if (isRemote && (await git.run(['cat-file', '-e', oid], { okCodes: [1, 128] })).code !== 0) {
       const fetched = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', remote!.name, oid], { okCodes: [1, 128] })
-      if (fetched.code !== 0) { debug('cannot fetch %s: %s', where, fetched.stderr); continue }
+      if (fetched.code !== 0) {
+        // signing without it could restart the chain over the published one: every client would call that a rollback
+        throw new MirrorError('GIT_FAILED', `cannot fetch ${where} (${gitReason(fetched.stderr) || `exit status ${fetched.code}`}), which the next push object must follow; retry, or delete that ref on the remote to start a new chain`, { remote: remote!.name })
+      }
     }
+    let po: PushObject
     try {
-      found.push(parsePushObject(await git.runBuffer(['cat-file', 'blob', oid]), where))
+      po = parsePushObject(await git.runBuffer(['cat-file', 'blob', oid]), where)
     } catch (err) {
+      if (isRemote) throw new MirrorError('BAD_PUSH_OBJECT', `${(err as Error).message}; the next push object must follow the published one: delete ${RECORD_REFS.push} on the remote to start a new chain`, { remote: remote!.name })
       debug('ignoring %s: %s', where, (err as Error).message)
+      continue
     }
+    found.push(po)
   }
   // only our own, genuinely signed chain counts: a forged "sequence 2^53" must not derail it
   return found.filter(p => p.signer.raw.equals(key.publicKey.raw) && p.project === project && verifySignature(p.signer, p.signed, p.signature))

@@ -33,7 +33,7 @@ export interface VerifyReport {
   reason: string | null
   source: string
   pushObject: PushObject | null
-  /** Whether the project name was checked (not for a lone file without --project). */
+  /** Whether the project name was checked (not for a file outside a repository without --project). */
   projectChecked: boolean
   bundleChecked: boolean
 }
@@ -79,7 +79,7 @@ async function readTarget (git: Git, target: string | undefined): Promise<{ byte
   }
   const spec = target ?? RECORD_REFS.push
   if (target !== undefined && await stat(target).then(s => s.isFile(), () => false)) {
-    return { bytes: await readFile(target), source: target, originUrl: null }
+    return { bytes: await readFile(target), source: target, originUrl: await here() }
   }
   const blob = await git.run(['rev-parse', '-q', '--verify', '--end-of-options', `${spec}^{blob}`], { okCodes: [1, 128] })
   if (blob.code === 0) {

@@ -71,6 +71,18 @@ test('signed publish: the chain across republishes, a fresh machine, and --no-si
   assert.equal(po3.prev, po2.id)
   assert.equal(await readFile(path.join(fresh, '.git', 'mirror', 'pushobjects', po3.signer.id, 'project', 'HEAD'), 'utf8'), `${po3.id}\n`)
 
+  // a remote record that cannot be read stops a signed publish: restarting the chain would look like a rollback
+  const garbage = (await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: Buffer.from('not a push object\n') })).trim()
+  await git(['update-ref', 'refs/mirrors/push', garbage], { cwd: w.origin, env: w.env })
+  const stranger = path.join(w.dir, 'stranger')
+  await w.git(['clone', '--quiet', w.originUrl, stranger], w.dir)
+  await newCommit(w, 'fourth')
+  await git(['pull', '--quiet', 'origin', 'main'], { cwd: stranger, env: w.env })
+  const stopped = await w.run('mirror-publish', [...w.net], stranger)
+  assert.equal(stopped.code, 1, stopped.stderr)
+  assert.match(stopped.stderr, /the next push object must follow the published one: delete refs\/mirrors\/push on the remote to start a new chain/)
+  assert.equal((await w.git(['ls-remote', w.originUrl, 'refs/mirrors/push'])).split('\t')[0], garbage, 'nothing was pushed')
+
   const unsigned = await w.run('mirror-publish', [...w.net, '--json', '--no-sign'], fresh)
   assert.equal(unsigned.code, 0, unsigned.stderr)
   assert.equal(json(unsigned).pushObject, null)

@@ -155,6 +155,19 @@ test('Store: committing the same state twice keeps the first entry', async (t) =
   assert.deepEqual(await readdir(path.join(store.root, 'tmp')), [])
 })
 
+test('Store: the same state under another torrent (signed again) replaces the entry', async (t) => {
+  const store = await Store.open(await tempDir(t))
+  const end = 'e'.repeat(40)
+  await store.commit(...await prepareArgs(store, end, '1'.repeat(40)))
+  const [temp2, meta2] = await prepareArgs(store, end, '2'.repeat(40))
+  const second = await store.commit(temp2, meta2, Buffer.from('the newer torrent'))
+  assert.equal(second.meta.infoHash, '2'.repeat(40))
+  assert.equal(await readFile(second.torrentPath, 'utf8'), 'the newer torrent')
+  assert.equal((await store.findByInfoHash('1'.repeat(40))), null)
+  assert.deepEqual((await store.list()).map(e => e.meta.infoHash), ['2'.repeat(40)])
+  assert.deepEqual(await readdir(path.join(store.root, 'tmp')), [], 'the replaced entry is gone')
+})
+
 test('Store: isUnchanged follows the bundle file\'s size and mtime', async (t) => {
   const store = await Store.open(await tempDir(t))
   const committed = await store.commit(...await prepareArgs(store, 'e'.repeat(40)))

@@ -60,8 +60,12 @@ export class PushObjectStore {
     } catch (err) {
       throw new MirrorError('STORE_NOT_WRITABLE', `cannot record push object ${po.id} in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { dir })
     }
-    const head = await this.head(po.signer.id, po.project)
-    if (head === null || po.sequence > head.sequence) await writeFileAtomic(path.join(dir, 'HEAD'), `${po.id}\n`)
+    // two runs accepting at once: whoever wrote a lower HEAD last sees it on the re-read and writes again
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const head = await this.head(po.signer.id, po.project)
+      if (head !== null && head.sequence >= po.sequence) return
+      await writeFileAtomic(path.join(dir, 'HEAD'), `${po.id}\n`)
+    }
   }
 }
 

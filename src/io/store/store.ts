@@ -162,7 +162,9 @@ export class Store {
 
   /**
    * Makes `tempDir` (holding the bundle and its torrent) a store entry. If the
-   * same state was committed meanwhile, the existing entry wins.
+   * same torrent was committed meanwhile, the existing entry wins; an entry
+   * of the same state under another torrent (the same bundle signed again)
+   * is replaced: the newest verified torrent is the one seeded.
    */
   async commit (tempDir: string, meta: BundleMeta, torrent: Uint8Array): Promise<StoredBundle> {
     parseBundleMeta(JSON.stringify(meta))   // an entry that would not load again never lands
@@ -175,7 +177,15 @@ export class Store {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err
-      await rm(tempDir, { recursive: true, force: true })
+      const existing = await this.load(dir)
+      if (existing === null || existing.meta.infoHash !== meta.infoHash) {
+        const old = path.join(this.root, 'tmp', `private-${randomBytes(6).toString('hex')}`)
+        await rename(dir, old)
+        await rename(tempDir, dir)
+        await rm(old, { recursive: true, force: true })
+      } else {
+        await rm(tempDir, { recursive: true, force: true })
+      }
     }
     const entry = await this.load(dir)
     if (entry === null) throw new MirrorError('STORE_CORRUPT', `store entry ${dir} is unreadable right after writing it`)
