@@ -8,11 +8,9 @@ import type { OnProgress } from '../core/progress.js'
 import type { Git } from '../io/git/run-git.js'
 import { commitDownload } from '../io/store/commit-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
-import { PushObjectStore } from '../io/store/push-objects.js'
-import { trustedKeysFor } from '../io/keys/trusted-keys.js'
-import { projectName } from '../core/project-name.js'
+import type { PushObjectStore } from '../io/store/push-objects.js'
 import { RECORD_REFS } from '../core/refs.js'
-import { checkSigned, checkSource, verifyBundle, type Trust, type VerifiedBundle } from './verify-bundle.js'
+import { checkSigned, checkSource, trustFor, verifyBundle, type VerifiedBundle } from './verify-bundle.js'
 import type { TorrentClient } from '../io/torrent/client.js'
 import { chooseSource, sourceInfoHash } from './choose-source.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
@@ -107,7 +105,8 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       refused.webSeed += b.fromWebSeeds
     }
     const head = defaultBranch(origin.listing)
-    const trust = await trustFor(deps, a, origin.url)   // a key that does not parse fails the clone: it is the user's to fix
+    // a trusted key that does not parse fails the clone: it is the user's to fix
+    const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
     let verified: VerifiedBundle | null = null
     try {
       if (origin.recordsError !== null) throw origin.recordsError
@@ -212,22 +211,6 @@ function isLocalTrouble (err: MirrorError): boolean {
 function defaultBranch (listing: RemoteListing): string | null {
   const head = listing.head
   return head !== null && head.startsWith('refs/heads/') && listing.refs.some(r => r.name === head) ? head : null
-}
-
-/**
- * The trust this clone applies: the keys trusted for the origin (none: an
- * unsigned clone, verified by the origin alone), the project a push object
- * must name, and the user's accepted push objects.
- */
-async function trustFor (deps: CloneDeps, a: CloneArgs, originUrl: string): Promise<Trust | null> {
-  const keys = await trustedKeysFor(deps.git, [...new Set([a.url, originUrl])], a.trust ?? [], { userOnly: true })
-  if (keys.length === 0) return null
-  return {
-    keys,
-    project: a.project ?? projectName(originUrl),
-    accepted: deps.accepted ?? PushObjectStore.forUser(),
-    now: deps.now ?? (() => Math.floor(Date.now() / 1000))
-  }
 }
 
 /** A bundle that was in the store stays; a download is moved into the store (kept) or deleted. */

@@ -3,7 +3,10 @@ import type { PublicKey } from '../core/public-key.js'
 import { parsePushObject, type PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { hashFile } from '../io/fs/hash-file.js'
-import type { PushObjectStore } from '../io/store/push-objects.js'
+import type { Git } from '../io/git/run-git.js'
+import { trustedKeysFor } from '../io/keys/trusted-keys.js'
+import { PushObjectStore } from '../io/store/push-objects.js'
+import { projectName } from '../core/project-name.js'
 import { MirrorError } from '../core/errors.js'
 import type { BundleSource } from './choose-source.js'
 import type { DownloadedBundle } from './download-bundle.js'
@@ -25,6 +28,26 @@ export interface VerifiedBundle {
   sha256: string
   /** Something worth telling that did not refuse the push object (a gap in the chain). */
   notice: string | null
+}
+
+/**
+ * The trust a clone or reseed applies to an origin (`urls`: its spellings):
+ * the keys trusted for it in the user's and system's config and `extra`
+ * (--trust), the project a push object must name (default from the URL, as
+ * mirror-publish names it), the user's accepted push objects. null when no
+ * key is trusted: unsigned, the origin alone decides.
+ */
+export async function trustFor (
+  git: Git, urls: string[], o: { extra?: string[], project?: string, accepted?: PushObjectStore, now?: () => number }
+): Promise<Trust | null> {
+  const keys = await trustedKeysFor(git, [...new Set(urls)], o.extra ?? [], { userOnly: true })   // the last URL: as resolved
+  if (keys.length === 0) return null
+  return {
+    keys,
+    project: o.project ?? projectName(urls.at(-1)!),
+    accepted: o.accepted ?? PushObjectStore.forUser(),
+    now: o.now ?? (() => Math.floor(Date.now() / 1000))
+  }
 }
 
 /**

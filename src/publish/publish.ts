@@ -231,12 +231,19 @@ async function resign (
       current.expires - s.now > s.validForSeconds / 2) {
     return { po: current, reused: true, entry }
   }
+  // the same bytes (isUnchanged held): the previous push object's digests stand, no need to read the bundle again
+  const bundle = current !== null && current.bundle.size === entry.meta.size && current.bundle.sha256 === entry.meta.sha256
+    ? current.bundle
+    : {
+        sha256: entry.meta.sha256 ?? (await hashFile(entry.bundlePath)).sha256,
+        size: entry.meta.size,
+        infoHash: (await makeBundleTorrent({ path: entry.bundlePath, size: entry.meta.size, fileName: entry.meta.file }, { trackers: [], webSeeds: [] })).parsed.infoHash
+      }
   const po = signPushObject(s.key, {
     ...s,
     previous: current === null ? s.previous : [...s.previous, current],
     state: { refs: entry.meta.refs, head: entry.meta.head },
-    bundle: { sha256: entry.meta.sha256 ?? (await hashFile(entry.bundlePath)).sha256, size: entry.meta.size, infoHash: (await makeBundleTorrent(
-      { path: entry.bundlePath, size: entry.meta.size, fileName: entry.meta.file }, { trackers: [], webSeeds: [] })).parsed.infoHash }
+    bundle
   })
   const { torrent, infoHash } = await makeFolderTorrent(path.dirname(entry.bundlePath), entry.meta.folder!, po, { size: entry.meta.size, ...t }, o.onProgress)
   return { po, reused: false, entry: await store.update(entry, { ...entry.meta, infoHash, pushObject: po.id }, torrent) }

@@ -8,11 +8,9 @@ import { commitDownload } from '../io/store/commit-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Seeder } from './seeder.js'
 import { rm } from 'node:fs/promises'
-import { checkSigned, checkSource, verifyBundle, type Trust, type VerifiedBundle } from '../clone/verify-bundle.js'
-import { projectName } from '../core/project-name.js'
+import { checkSigned, checkSource, trustFor, verifyBundle, type VerifiedBundle } from '../clone/verify-bundle.js'
 import { RECORD_REFS } from '../core/refs.js'
-import { trustedKeysFor } from '../io/keys/trusted-keys.js'
-import { PushObjectStore } from '../io/store/push-objects.js'
+import type { PushObjectStore } from '../io/store/push-objects.js'
 
 export interface SeedRemoteOptions {
   maxSize: number
@@ -46,10 +44,7 @@ export async function seedRemote (
   const { store, seeder } = deps
   o.onProgress?.({ phase: 'records', detail: url })
   const { records } = await fetchRecordsVia(deps.git, await store.makeTemp('records'), url)
-  const keys = await trustedKeysFor(deps.git, [url], o.trust ?? [], { userOnly: true })
-  const trust: Trust | null = keys.length === 0
-    ? null
-    : { keys, project: o.project ?? projectName(url), accepted: o.accepted ?? PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }
+  const trust = await trustFor(deps.git, [url], { extra: o.trust, project: o.project, accepted: o.accepted })
   const signed = trust !== null && records.push !== undefined ? (await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${url}`)).po : null
   const source = await chooseSource(records, { url, maxSize: o.maxSize })
   if (trust !== null) checkSource(trust, source, signed, url)

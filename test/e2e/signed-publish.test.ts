@@ -90,6 +90,25 @@ test('signed publish: the chain across republishes, a fresh machine, and --no-si
   assert.equal((await w.git(['ls-remote', w.originUrl, 'refs/mirrors/*'])).includes('refs/mirrors/push'), false, '--no-sign deletes the push record')
 })
 
+test('signed publish: an unchanged state past half its validity is signed again, without reading the bundle anew', T, async (t) => {
+  const w = await makeWorld(t, { spec: SMALL })
+  await keygen(w)
+  const first = await publish(w, ['--valid-days', '1'])
+  const po1 = parsePushObject(await pushRecord(w), 'record')
+  const again = await publish(w, ['--valid-days', '10'])   // 1 day left of a 10-day validity: under half
+  const po2 = parsePushObject(await pushRecord(w), 'record')
+  assert.equal(again.bundle.reused, true, 'the same bundle')
+  assert.equal(again.pushObject.reused, false)
+  assert.equal(po2.sequence, 2)
+  assert.equal(po2.prev, po1.id)
+  assert.deepEqual(po2.bundle, po1.bundle, 'the same digests and bundle infohash')
+  assert.notEqual(again.infoHash, first.infoHash, 'a new folder torrent: it carries the new push object')
+  assert.equal(await readFile(again.pushObject.path, 'utf8'), po2.bytes.toString())
+  const kept = await publish(w, ['--valid-days', '10'])
+  assert.equal(kept.pushObject.reused, true, 'now more than half of its validity is left')
+  assert.equal(kept.infoHash, again.infoHash)
+})
+
 test('signed publish: a web seed serving the folder alone, no peer, feeds a verified clone', T, async (t) => {
   const w = await makeWorld(t, { spec: SMALL })
   const key = await keygen(w)
