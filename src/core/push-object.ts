@@ -16,6 +16,9 @@ import { isOid, isSafeRefName } from './refs.js'
  *   prev <id of the previous push object, or 64 zeros>
  *   bundle <sha256> <size> <infohash> the bundle's SHA-256, byte size, and the
  *                                     v1 infohash of the bundle as a torrent of its own
+ *   index <sha256> <size>             optional: the pack's .idx shipped beside the bundle,
+ *                                     so a trusting client uses the pack without indexing it
+ *   reverse-index <sha256> <size>     optional, only after index: the pack's .rev
  *   signer ssh-ed25519 <base64>
  *   <oid> <refname>                   every ref, HEAD included, sorted by name, at least one
  *   signature <base64 of 64 bytes>    ed25519 over every byte before this line
@@ -31,10 +34,17 @@ export interface PushObjectFields {
   expires: number
   prev: string
   bundle: { sha256: string, size: number, infoHash: string }
+  /** The pack index (.idx) the torrent carries beside the bundle, and its reverse index (.rev). */
+  index?: FileDigest | null
+  reverseIndex?: FileDigest | null
   refs: Ref[]
 }
 
+export interface FileDigest { sha256: string, size: number }
+
 export interface PushObject extends PushObjectFields {
+  index: FileDigest | null
+  reverseIndex: FileDigest | null
   signer: PublicKey
   signature: Buffer
   /** The bytes the signature covers. */
@@ -66,6 +76,8 @@ export function encodeUnsigned (f: PushObjectFields, signer: PublicKey): Buffer 
     `expires ${f.expires}`,
     `prev ${f.prev}`,
     `bundle ${f.bundle.sha256} ${f.bundle.size} ${f.bundle.infoHash}`,
+    ...(f.index == null ? [] : [`index ${f.index.sha256} ${f.index.size}`]),
+    ...(f.reverseIndex == null ? [] : [`reverse-index ${f.reverseIndex.sha256} ${f.reverseIndex.size}`]),
     `signer ${signer.text}`,
     ...sortRefs(f.refs).map(r => `${r.oid} ${r.name}`)
   ]
@@ -120,6 +132,13 @@ export function parsePushObject (input: Uint8Array, what: string): PushObject {
   const expires = decimal('expires')
   const prev = field('prev', HEX64, 'not 64 hex digits')
   const [sha256, size, infoHash] = field('bundle', /^[0-9a-f]{64} (0|[1-9][0-9]{0,14}) [0-9a-f]{40}$/, 'not "<sha256> <size> <infohash>"').split(' ')
+  const digest = (name: string): FileDigest | null => {
+    if (!(lines[no] ?? '').startsWith(`${name} `)) return null
+    const [sha256, size] = field(name, /^[0-9a-f]{64} (0|[1-9][0-9]{0,14})$/, 'not "<sha256> <size>"').split(' ')
+    return { sha256: sha256!, size: Number(size) }
+  }
+  const index = digest('index')
+  const reverseIndex = index === null ? null : digest('reverse-index')
   const signerLine = field('signer', /^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/, 'not an ssh-ed25519 key')
   let signer: PublicKey
   try { signer = parsePublicKey(signerLine, 'signer') } catch (err) { return bad(what, no, (err as Error).message) }
@@ -150,9 +169,11 @@ export function parsePushObject (input: Uint8Array, what: string): PushObject {
   if (no !== lines.length) bad(what, no + 1, 'has text after the signature')
   if (refs.length === 0) bad(what, signatureLine, 'lists no refs')
 
-  const fields: PushObjectFields = {
+  const fields: PushObjectFields & { index: FileDigest | null, reverseIndex: FileDigest | null } = {
     project, sequence, created, expires, prev, refs,
-    bundle: { sha256: sha256!, size: Number(size), infoHash: infoHash! }
+    bundle: { sha256: sha256!, size: Number(size), infoHash: infoHash! },
+    index,
+    reverseIndex
   }
   const fieldError = fieldProblem(fields)
   if (fieldError !== null) bad(what, 0, `is inconsistent: ${fieldError}`)
@@ -180,6 +201,10 @@ function fieldProblem (f: PushObjectFields): string | null {
   if (f.sequence > 1 && f.prev === ZERO_ID) return `sequence ${f.sequence} has no prev`
   if (!HEX64.test(f.bundle.sha256) || !HEX40.test(f.bundle.infoHash)) return 'bundle digest or infohash is malformed'
   if (!Number.isSafeInteger(f.bundle.size) || f.bundle.size <= 0) return 'bundle size must be positive'
+  if (f.reverseIndex != null && f.index == null) return 'a reverse index without an index'
+  for (const d of [f.index, f.reverseIndex]) {
+    if (d != null && (!HEX64.test(d.sha256) || !Number.isSafeInteger(d.size) || d.size <= 0)) return 'an index digest or size is malformed'
+  }
   if (f.refs.length === 0) return 'lists no refs'
   return null
 }

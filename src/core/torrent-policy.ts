@@ -24,6 +24,9 @@ export interface BundleTorrentShape {
   bundlePath: string
   /** The push object beside it (a signed publish), relative to the download directory. */
   push: { path: string, length: number } | null
+  /** The pack's index (.idx) and reverse index (.rev) beside it, when the publish ships them. */
+  index: { path: string, length: number } | null
+  reverseIndex: { path: string, length: number } | null
 }
 
 /** Largest piece length accepted from other publishers (we write <= 16 MiB). */
@@ -44,7 +47,10 @@ function text (v: unknown): string | undefined {
  * before anything is written. Two shapes are accepted:
  * - one file, a plain `<name>.bundle` (no directories, no '..', nothing absolute);
  * - a signed publish's folder `<name>` holding exactly `<name>.bundle` and
- *   `<name>.push` (its push object, at most MAX_PUSH_OBJECT_BYTES).
+ *   `<name>.push` (its push object, at most MAX_PUSH_OBJECT_BYTES), and
+ *   optionally the pack's `<name>.idx`, with or without `<name>.rev`
+ *   (each bounded by the bundle's size: an index has 28-36 bytes an object,
+ *   a pack at least as many).
  * Also: the bundle within `maxSize`, and a piece table consistent with the length.
  */
 export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref: string }): BundleTorrentShape {
@@ -58,6 +64,8 @@ export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref:
   let total: number
   let bundlePath: string
   let push: BundleTorrentShape['push'] = null
+  let index: BundleTorrentShape['index'] = null
+  let reverseIndex: BundleTorrentShape['reverseIndex'] = null
   if (info.files === undefined) {
     if (!plainName(name) || !name.endsWith('.bundle')) unsafe(ref, `file name ${JSON.stringify(name.slice(0, 80))} is not a plain <name>.bundle`)
     length = sizeOf(info.length, ref, 'has no valid length')
@@ -68,14 +76,22 @@ export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref:
     const files = folderFiles(info.files, ref)
     const bundle = files.get(`${name}.bundle`)
     const pushed = files.get(pushFileName(name))
-    if (files.size !== 2 || bundle === undefined || pushed === undefined) {
-      unsafe(ref, `holds ${[...files.keys()].map(f => JSON.stringify(f.slice(0, 80))).join(', ')}; a bundle torrent's folder holds exactly ${name}.bundle and ${pushFileName(name)}`)
+    const idx = files.get(`${name}.idx`)
+    const rev = files.get(`${name}.rev`)
+    const expected = 2 + (idx === undefined ? 0 : 1) + (rev === undefined ? 0 : 1)
+    if (files.size !== expected || bundle === undefined || pushed === undefined || (rev !== undefined && idx === undefined)) {
+      unsafe(ref, `holds ${[...files.keys()].map(f => JSON.stringify(f.slice(0, 80))).join(', ')}; a bundle torrent's folder holds exactly ${name}.bundle and ${pushFileName(name)}, and optionally ${name}.idx and ${name}.rev`)
     }
     if (pushed > MAX_PUSH_OBJECT_BYTES) unsafe(ref, `its push object is ${pushed} bytes, over the ${MAX_PUSH_OBJECT_BYTES}-byte limit`)
+    for (const [file, size] of [[`${name}.idx`, idx], [`${name}.rev`, rev]] as const) {
+      if (size !== undefined && size > 2 * bundle + 65536) unsafe(ref, `its ${file} is ${size} bytes, more than an index of a ${bundle}-byte bundle can be`)
+    }
     length = bundle
-    total = bundle + pushed
+    total = bundle + pushed + (idx ?? 0) + (rev ?? 0)
     bundlePath = `${name}/${name}.bundle`
     push = { path: `${name}/${pushFileName(name)}`, length: pushed }
+    if (idx !== undefined) index = { path: `${name}/${name}.idx`, length: idx }
+    if (rev !== undefined) reverseIndex = { path: `${name}/${name}.rev`, length: rev }
   }
   if (length > opts.maxSize) {
     throw new MirrorError('TOO_LARGE', `${ref}: the bundle is ${length} bytes, over the limit of ${opts.maxSize}`, { ref, length, maxSize: opts.maxSize })
@@ -90,7 +106,7 @@ export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref:
   if (!(pieces instanceof Uint8Array) || pieces.length !== pieceCount * 20) {
     unsafe(ref, `piece table does not match the length (${pieceCount} pieces expected)`)
   }
-  return { name, length, pieceLength, pieceCount, bundlePath, push }
+  return { name, length, pieceLength, pieceCount, bundlePath, push, index, reverseIndex }
 }
 
 function plainName (name: string): boolean {

@@ -1,27 +1,47 @@
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { open, rm, stat, writeFile } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Transform } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { choosePieceLength, MIN_PIECE_LENGTH } from '../core/piece-length.js'
+import { PieceHasher } from '../core/piece-hasher.js'
 import { parseGitProgress, type OnProgress } from '../core/progress.js'
 import { formatRefList, type RefState } from '../core/ref-list.js'
 import { readBundleHeader } from '../io/fs/read-bundle-header.js'
+import type { Git } from '../io/git/run-git.js'
 import type { Repository } from '../io/git/repository.js'
 
-export interface CreatedBundle { path: string, size: number, sha256: string, mtimeMs: number }
+export interface CreatedBundle {
+  path: string
+  size: number
+  sha256: string
+  mtimeMs: number
+  /** The bundle's piece hashes at choosePieceLength(size), still open: a folder torrent continues them with more files. */
+  pieces: PieceHasher
+  /** The pack's index and reverse index (`index` asked), beside the bundle as <name>.idx and <name>.rev. */
+  index: { idx: string, rev: string } | null
+}
 
 /**
- * `git bundle create` of exactly `state`, streamed to `dir/fileName` while
- * its SHA-256 is computed. The refs are laid out in a scratch repository that
- * borrows the objects through alternates, so the bundle names them as the
- * remote does (refs/heads/*, refs/tags/*) whatever this repository calls them.
+ * The bundle of exactly `state` in `dir/fileName`, its SHA-256 and torrent
+ * pieces hashed as it is written: no second read. The refs are laid out in
+ * a scratch repository that borrows the objects through alternates, so the
+ * bundle names them as the remote does (refs/heads/*, refs/tags/*) whatever
+ * this repository calls them.
+ *
+ * Without `index`, `git bundle create` streams through the hashers. With
+ * it, git pack-objects writes the pack with its .idx and .rev (as a push to
+ * a server would; nothing is indexed twice), and the pack is copied behind
+ * the bundle header in the same hashing pass: what a trusting client needs
+ * to use the pack as it is.
  */
-export async function createBundle (repo: Repository, state: RefState, dir: string, fileName: string, onProgress?: OnProgress): Promise<CreatedBundle> {
+export async function createBundle (
+  repo: Repository, state: RefState, dir: string, fileName: string, o: { index?: boolean, onProgress?: OnProgress } = {}
+): Promise<CreatedBundle> {
   const scratchDir = path.join(dir, 'scratch.git')
-  const scratch = repo.git.at(dir)
   try {
-    await scratch.run(['init', '--bare', '--quiet', scratchDir])
+    await repo.git.at(dir).run(['init', '--bare', '--quiet', scratchDir])
     const git = repo.git.at(scratchDir)
     await writeFile(path.join(scratchDir, 'objects', 'info', 'alternates'), `${path.join(repo.gitDir, 'objects')}\n`)
     const refs = state.refs.filter(r => r.name !== 'HEAD')
@@ -36,20 +56,9 @@ export async function createBundle (repo: Repository, state: RefState, dir: stri
     }
 
     const file = path.join(dir, fileName)
-    const sha = createHash('sha256')
-    let size = 0
-    const tap = new Transform({
-      transform (chunk: Buffer, _enc, cb) {
-        sha.update(chunk)
-        size += chunk.length
-        onProgress?.({ phase: 'bundle', loaded: size })
-        cb(null, chunk)
-      }
-    })
-    const bundle = git.stream(
-      ['bundle', 'create', '--progress', '-', '--branches', '--tags', ...(headOid === undefined ? [] : ['HEAD'])],
-      { onStderr: text => reportGitProgress(text, size, onProgress) })
-    await Promise.all([pipeline(bundle.child.stdout!, tap, createWriteStream(file, { flags: 'wx' })), bundle.done])
+    const written = o.index === true
+      ? await packWithIndex(git, state, dir, file, o.onProgress)
+      : await streamBundle(git, await estimateSize(repo.git), headOid !== undefined, file, o.onProgress)
     const fh = await open(file, 'r+')
     try { await fh.sync() } finally { await fh.close() }
 
@@ -58,10 +67,130 @@ export async function createBundle (repo: Repository, state: RefState, dir: stri
       throw new Error(`git wrote a bundle whose refs differ from the requested ones:\n${formatRefList(header.refs)}`)
     }
     const st = await stat(file)
-    return { path: file, size, sha256: sha.digest('hex'), mtimeMs: st.mtimeMs }
+    return { path: file, mtimeMs: st.mtimeMs, ...written }
   } finally {
     await rm(scratchDir, { recursive: true, force: true })
   }
+}
+
+type Written = Omit<CreatedBundle, 'path' | 'mtimeMs'>
+
+/**
+ * `git bundle create` into `file` through SHA-256 and piece hashers. The
+ * piece length depends on the final size, unknown while git writes: pieces
+ * are hashed at the lengths the estimate allows (it is off by less than 2x
+ * on a packed repository), and read once more only when none fits.
+ */
+async function streamBundle (git: Git, estimate: number, withHead: boolean, file: string, onProgress?: OnProgress): Promise<Written> {
+  const likely = choosePieceLength(estimate)
+  const hashers = [likely / 2, likely, likely * 2].filter(l => l >= MIN_PIECE_LENGTH).map(l => new PieceHasher(l))
+  let size = 0
+  const bundle = git.stream(['bundle', 'create', '--progress', '-', '--branches', '--tags', ...(withHead ? ['HEAD'] : [])],
+    { onStderr: text => reportGitProgress(text, size, onProgress) })
+  const sha = createHash('sha256')
+  const tap = hashingTap([sha, ...hashers], n => { size = n; onProgress?.({ phase: 'bundle', loaded: n }) })
+  await Promise.all([pipeline(bundle.child.stdout!, tap, createWriteStream(file, { flags: 'wx' })), bundle.done])
+  let pieces = hashers.find(h => h.pieceLength === choosePieceLength(size))
+  if (pieces === undefined) {
+    pieces = new PieceHasher(choosePieceLength(size))
+    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), hashingTap([pieces]), async function * (s) { for await (const _ of s) {} })
+  }
+  return { size, sha256: sha.digest('hex'), pieces, index: null }
+}
+
+/**
+ * git pack-objects writes the bundle's pack with its index (.idx) and
+ * reverse index (.rev) in a temporary folder; the bundle is then the header
+ * git would write followed by that pack, copied in one hashing pass. The
+ * index files go beside the bundle as <name>.idx and <name>.rev.
+ */
+async function packWithIndex (git: Git, state: RefState, dir: string, file: string, onProgress?: OnProgress): Promise<Written> {
+  const packDir = path.join(dir, 'pack.tmp')
+  try {
+    await mkdir(packDir)
+    const tips = [...new Set(state.refs.map(r => r.oid))]
+    // the pack is copied into the bundle, which is synced: the temporary pack needs no fsync of its own
+    const packed = await git.run(['-c', 'core.fsync=none', '-c', 'pack.writeReverseIndex=true', 'pack-objects', '--revs', '--delta-base-offset',
+      '--all-progress-implied', '--progress', path.join(packDir, 'pack')],
+    { input: tips.map(t => `${t}\n`).join(''), onStderr: text => reportGitProgress(text, 0, onProgress) })
+    const name = packed.stdout.trim()
+    const files = await readdir(packDir)
+    for (const ext of ['pack', 'idx', 'rev']) {
+      if (!/^[0-9a-f]{40,64}$/.test(name) || !files.includes(`pack-${name}.${ext}`)) throw new Error(`git pack-objects did not write pack-${name}.${ext}`)
+    }
+    const pack = path.join(packDir, `pack-${name}.pack`)
+    const header = Buffer.from(['# v2 git bundle', ...state.refs.filter(r => r.name !== 'HEAD').map(r => `${r.oid} ${r.name}`),
+      ...state.refs.filter(r => r.name === 'HEAD').map(r => `${r.oid} HEAD`), ''].map(l => `${l}\n`).join(''))
+    const size = header.length + (await stat(pack)).size
+    const sha = createHash('sha256')
+    const pieces = new PieceHasher(choosePieceLength(size))
+    const tap = hashingTap([sha, pieces], n => onProgress?.({ phase: 'bundle', loaded: n, total: size }))
+    const trailer = lastBytes(20)
+    await pipeline(concat(header, createReadStream(pack, { highWaterMark: 1 << 20 })), trailer.tap, tap, createWriteStream(file, { flags: 'wx' }))
+
+    const base = file.replace(/\.bundle$/, '')
+    const idx = `${base}.idx`
+    const rev = `${base}.rev`
+    await rename(path.join(packDir, `pack-${name}.idx`), idx)
+    await rename(path.join(packDir, `pack-${name}.rev`), rev)
+    if (!(await packChecksumOf(idx)).equals(trailer.bytes())) throw new Error('the pack index git wrote names another pack')
+    return { size, sha256: sha.digest('hex'), pieces, index: { idx, rev } }
+  } finally {
+    await rm(packDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * What a full repository's bundle will weigh, about: its packs and loose
+ * objects (git count-objects). Only picks the piece lengths to hash at.
+ */
+async function estimateSize (git: Git): Promise<number> {
+  const out = (await git.run(['count-objects', '-v'])).stdout
+  const kib = (key: string): number => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(out)?.[1] ?? 0)
+  return (kib('size-pack') + kib('size')) * 1024
+}
+
+/** The pack checksum an index records (the 20 bytes before its own checksum). */
+async function packChecksumOf (idx: string): Promise<Buffer> {
+  const fh = await open(idx, 'r')
+  try {
+    const { size } = await fh.stat()
+    const buf = Buffer.alloc(20)
+    await fh.read(buf, 0, 20, size - 40)
+    return buf
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Passes bytes through while every hasher sees them. */
+function hashingTap (hashers: Array<{ update: (b: Buffer) => unknown }>, onBytes?: (total: number) => void): Transform {
+  let total = 0
+  return new Transform({
+    transform (chunk: Buffer, _enc, cb) {
+      for (const h of hashers) h.update(chunk)
+      total += chunk.length
+      onBytes?.(total)
+      cb(null, chunk)
+    }
+  })
+}
+
+/** Keeps the last `n` bytes that passed. */
+function lastBytes (n: number): { tap: Transform, bytes: () => Buffer } {
+  let tail = Buffer.alloc(0)
+  const tap = new Transform({
+    transform (chunk: Buffer, _enc, cb) {
+      tail = chunk.length >= n ? Buffer.from(chunk.subarray(chunk.length - n)) : Buffer.concat([tail, chunk]).subarray(-n)
+      cb(null, chunk)
+    }
+  })
+  return { tap, bytes: () => tail }
+}
+
+async function * concat (first: Buffer, rest: Readable): AsyncGenerator<Buffer> {
+  yield first
+  for await (const chunk of rest) yield chunk as Buffer
 }
 
 function reportGitProgress (text: string, bytes: number, onProgress?: OnProgress): void {

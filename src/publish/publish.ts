@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs'
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleMeta } from '../core/bundle-meta.js'
@@ -6,7 +7,8 @@ import { DEFAULT_TRACKERS, resolveNetworkOptions, type NetworkFlags, type Networ
 import type { OnProgress } from '../core/progress.js'
 import { choosePieceLength } from '../core/piece-length.js'
 import { bundleBaseName, projectName, pushFileName, sanitizeName } from '../core/project-name.js'
-import { parsePushObject, type PushObject } from '../core/push-object.js'
+import { PieceHasher } from '../core/piece-hasher.js'
+import { parsePushObject, type FileDigest, type PushObject } from '../core/push-object.js'
 import { formatUrlList } from '../core/records.js'
 import { refListId, type RefState } from '../core/ref-list.js'
 import { RECORD_REFS, ZERO_OID } from '../core/refs.js'
@@ -18,9 +20,8 @@ import type { SigningKey } from '../io/keys/signing-key.js'
 import { pushRecords, writeRecords, type PushOutcome, type RecordOids } from '../io/git/records.js'
 import { openRepository, readMirrorConfig, type Repository } from '../io/git/repository.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
-import { magnetOf, makeTorrent, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
+import { encodeTorrent, magnetOf, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
-import { makeBundleTorrent } from './make-bundle-torrent.js'
 import { resolvePublishedState } from './resolve-published-state.js'
 import { earlierPushObjects, newest, signPushObject } from './sign-push-object.js'
 
@@ -163,16 +164,16 @@ async function build (
   try {
     const dataDir = t.folder === null ? tmp : path.join(tmp, t.folder)
     await mkdir(dataDir, { recursive: true })
-    const bundle = await createBundle(repo, state, dataDir, t.fileName, o.onProgress)
-    const single = await makeBundleTorrent(
-      { path: bundle.path, size: bundle.size, fileName: t.fileName },
-      { trackers: t.trackers, webSeeds: t.webSeeds, onProgress: o.onProgress })
-    let torrent = single.torrent
-    let infoHash = single.parsed.infoHash
+    // signed: the pack's index ships too, so a client that trusts the signature need not index the pack
+    const bundle = await createBundle(repo, state, dataDir, t.fileName, { index: t.signing !== null, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
+    o.onProgress?.({ phase: 'torrent', loaded: bundle.size, total: bundle.size })
+    let torrent = encodeTorrent({ name: t.fileName, pieceLength: bundle.pieces.pieceLength, pieces: bundle.pieces.table(), files: { length: bundle.size } }, t)
+    let infoHash = (await readTorrent(torrent, 'the new torrent')).infoHash
     let po: PushObject | null = null
     if (t.signing !== null && t.folder !== null) {
-      po = signPushObject(t.signing.key, { ...t.signing, state, bundle: { sha256: bundle.sha256, size: bundle.size, infoHash } })
-      const folderTorrent = await makeFolderTorrent(dataDir, t.folder, po, { size: bundle.size, trackers: t.trackers, webSeeds: t.webSeeds }, o.onProgress)
+      const index = bundle.index === null ? null : { idx: await hashFile(bundle.index.idx), rev: await hashFile(bundle.index.rev) }
+      po = signPushObject(t.signing.key, { ...t.signing, state, bundle: { sha256: bundle.sha256, size: bundle.size, infoHash }, index: index?.idx ?? null, reverseIndex: index?.rev ?? null })
+      const folderTorrent = await makeFolderTorrent(dataDir, t.folder, po, { bundleSize: bundle.size, pieces: bundle.pieces, trackers: t.trackers, webSeeds: t.webSeeds })
       torrent = folderTorrent.torrent
       infoHash = folderTorrent.infoHash
     }
@@ -198,18 +199,28 @@ async function build (
   }
 }
 
-/** Writes the push object beside the bundle and makes the torrent of the folder holding both. */
+/**
+ * Writes the push object beside the bundle and makes the torrent of the
+ * folder: the bundle first, then the pack's .idx and .rev when there, the
+ * push object last. `pieces` has seen exactly the bundle's bytes; the small
+ * files that follow are hashed on top, so the bundle is not read again.
+ */
 async function makeFolderTorrent (
-  dataDir: string, folder: string, po: PushObject, o: { size: number, trackers: string[], webSeeds: string[] }, onProgress?: OnProgress
+  dataDir: string, folder: string, po: PushObject, o: { bundleSize: number, pieces: PieceHasher, trackers: string[], webSeeds: string[] }
 ): Promise<{ torrent: Buffer, infoHash: string }> {
+  if (o.pieces.length !== o.bundleSize) throw new Error('the piece hasher has not seen exactly the bundle')
   await writeFileAtomic(path.join(dataDir, pushFileName(folder)), po.bytes)
-  const torrent = await makeTorrent(dataDir, {
-    name: folder,
-    pieceLength: choosePieceLength(o.size),
-    trackers: o.trackers,
-    webSeeds: o.webSeeds,
-    onProgress: (hashed, total) => onProgress?.({ phase: 'torrent', loaded: hashed, total })
-  })
+  const files = [{ name: `${folder}.bundle`, length: o.bundleSize }]
+  const extra = [...(po.index === null ? [] : [`${folder}.idx`]), ...(po.reverseIndex === null ? [] : [`${folder}.rev`]), pushFileName(folder)]
+  for (const name of extra) {
+    let length = 0
+    for await (const chunk of createReadStream(path.join(dataDir, name), { highWaterMark: 1 << 20 })) {
+      o.pieces.update(chunk as Buffer)
+      length += (chunk as Buffer).length
+    }
+    files.push({ name, length })
+  }
+  const torrent = encodeTorrent({ name: folder, pieceLength: o.pieces.pieceLength, pieces: o.pieces.table(), files }, o)
   return { torrent, infoHash: (await readTorrent(torrent, 'the new torrent')).infoHash }
 }
 
@@ -231,22 +242,53 @@ async function resign (
       current.expires - s.now > s.validForSeconds / 2) {
     return { po: current, reused: true, entry }
   }
+  o.onProgress?.({ phase: 'torrent', detail: 'signing the unchanged bundle again' })
+  const pieces = await bundlePieces(entry)
   // the same bytes (isUnchanged held): the previous push object's digests stand, no need to read the bundle again
   const bundle = current !== null && current.bundle.size === entry.meta.size && current.bundle.sha256 === entry.meta.sha256
     ? current.bundle
     : {
         sha256: entry.meta.sha256 ?? (await hashFile(entry.bundlePath)).sha256,
         size: entry.meta.size,
-        infoHash: (await makeBundleTorrent({ path: entry.bundlePath, size: entry.meta.size, fileName: entry.meta.file }, { trackers: [], webSeeds: [] })).parsed.infoHash
+        infoHash: (await readTorrent(encodeTorrent({ name: entry.meta.file, pieceLength: pieces.pieceLength, pieces: pieces.table(), files: { length: entry.meta.size } }, { trackers: [], webSeeds: [] }), 'the bundle\'s torrent')).infoHash
       }
+  const dataDir = path.dirname(entry.bundlePath)
+  const folder = entry.meta.folder!
+  const digestOf = async (file: string): Promise<FileDigest | null> => await hashFile(path.join(dataDir, file)).catch(() => null)
+  const index = await digestOf(`${folder}.idx`)
   const po = signPushObject(s.key, {
     ...s,
     previous: current === null ? s.previous : [...s.previous, current],
     state: { refs: entry.meta.refs, head: entry.meta.head },
-    bundle
+    bundle,
+    index,
+    reverseIndex: index === null ? null : await digestOf(`${folder}.rev`)
   })
-  const { torrent, infoHash } = await makeFolderTorrent(path.dirname(entry.bundlePath), entry.meta.folder!, po, { size: entry.meta.size, ...t }, o.onProgress)
+  const { torrent, infoHash } = await makeFolderTorrent(dataDir, folder, po, { bundleSize: entry.meta.size, pieces, ...t })
   return { po, reused: false, entry: await store.update(entry, { ...entry.meta, infoHash, pushObject: po.id }, torrent) }
+}
+
+/**
+ * The piece hashes of a stored bundle. Its folder torrent begins with the
+ * bundle, so every whole piece is in that torrent's table already: only the
+ * last, short piece is read again. A torrent laid out otherwise (an older
+ * publish) means reading the bundle once.
+ */
+async function bundlePieces (entry: StoredBundle): Promise<PieceHasher> {
+  const size = entry.meta.size
+  const pieceLength = choosePieceLength(size)
+  const whole = size - (size % pieceLength)
+  let pieces = new PieceHasher(pieceLength)
+  try {
+    const info = (await readTorrent(await readFile(entry.torrentPath), entry.torrentPath)).info as { files?: Array<{ path?: Uint8Array[] }>, 'piece length'?: number, pieces?: Uint8Array }
+    const first = info.files?.[0]?.path
+    if (first?.length === 1 && Buffer.from(first[0]!).toString() === entry.meta.file && info['piece length'] === pieceLength && info.pieces !== undefined) {
+      pieces = new PieceHasher(pieceLength, { table: info.pieces, length: whole })
+    }
+  } catch { /* hash it all */ }
+  for await (const chunk of createReadStream(entry.bundlePath, { start: pieces.length, highWaterMark: 1 << 20 })) pieces.update(chunk as Buffer)
+  if (pieces.length !== size) throw new MirrorError('STORE_CORRUPT', `${entry.bundlePath} is not ${size} bytes any more`)
+  return pieces
 }
 
 /** Same infohash, new announce list or web seeds when the options changed. */

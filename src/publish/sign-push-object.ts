@@ -2,7 +2,7 @@ import createDebug from 'debug'
 import { MirrorError } from '../core/errors.js'
 import { verifySignature } from '../core/public-key.js'
 import { RECORD_REFS } from '../core/refs.js'
-import { encodePushObject, parsePushObject, ZERO_ID, type PushObject } from '../core/push-object.js'
+import { encodePushObject, parsePushObject, ZERO_ID, type FileDigest, type PushObject } from '../core/push-object.js'
 import type { RefState } from '../core/ref-list.js'
 import { gitReason, type Git } from '../io/git/run-git.js'
 import type { SigningKey } from '../io/keys/signing-key.js'
@@ -14,6 +14,9 @@ export interface SignArgs {
   project: string
   state: RefState
   bundle: { sha256: string, size: number, infoHash: string }
+  /** The pack's .idx and .rev shipped beside the bundle, if they are. */
+  index?: FileDigest | null
+  reverseIndex?: FileDigest | null
   /** Push objects published before, wherever they were found (the chain continues from the newest). */
   previous: PushObject[]
   now: number
@@ -30,6 +33,8 @@ export function signPushObject (key: SigningKey, a: SignArgs): PushObject {
     expires: a.now + a.validForSeconds,
     prev: last?.id ?? ZERO_ID,
     bundle: a.bundle,
+    index: a.index ?? null,
+    reverseIndex: a.reverseIndex ?? null,
     refs: a.state.refs
   }, key.publicKey, key.sign)
 }

@@ -32,7 +32,7 @@ test('checkBundleTorrent: accepted shapes', async (t) => {
   ]
   for (const [name, raw, want] of cases) {
     await t.test(name, () => {
-      assert.deepEqual(checkBundleTorrent(raw, OPTS), { ...want, bundlePath: want.name, push: null })
+      assert.deepEqual(checkBundleTorrent(raw, OPTS), { ...want, bundlePath: want.name, push: null, index: null, reverseIndex: null })
     })
   }
 })
@@ -55,8 +55,21 @@ test('checkBundleTorrent: a signed publish\'s folder of bundle and push object',
   await t.test('bundle then push object', () => {
     assert.deepEqual(checkBundleTorrent(folder(), OPTS), {
       name: 'repo-0123456789ab', length: 100 * KiB, pieceLength: 16 * KiB, pieceCount: 7,
-      bundlePath: 'repo-0123456789ab/repo-0123456789ab.bundle', push: { path: 'repo-0123456789ab/repo-0123456789ab.push', length: 900 }
+      bundlePath: 'repo-0123456789ab/repo-0123456789ab.bundle', push: { path: 'repo-0123456789ab/repo-0123456789ab.push', length: 900 },
+      index: null, reverseIndex: null
     })
+  })
+  await t.test('with the pack\'s index and reverse index', () => {
+    const shape = checkBundleTorrent(folder({ name: 'r', files: [['r.bundle', 100 * KiB], ['r.idx', 3000], ['r.rev', 500], ['r.push', 900]] }), OPTS)
+    assert.deepEqual(shape.index, { path: 'r/r.idx', length: 3000 })
+    assert.deepEqual(shape.reverseIndex, { path: 'r/r.rev', length: 500 })
+    assert.equal(shape.length, 100 * KiB)
+    assert.equal(shape.pieceCount, Math.ceil((100 * KiB + 4400) / (16 * KiB)))
+  })
+  await t.test('with the index alone', () => {
+    const shape = checkBundleTorrent(folder({ name: 'r', files: [['r.bundle', 100 * KiB], ['r.idx', 3000], ['r.push', 900]] }), OPTS)
+    assert.deepEqual(shape.index, { path: 'r/r.idx', length: 3000 })
+    assert.equal(shape.reverseIndex, null)
   })
   await t.test('push object first', () => {
     const shape = checkBundleTorrent(folder({ files: [['r.push', 10], ['r.bundle', 5]], name: 'r' }), OPTS)
@@ -67,6 +80,9 @@ test('checkBundleTorrent: a signed publish\'s folder of bundle and push object',
   const refused: Array<[string, RawInfo, RegExp]> = [
     ['one file only', folder({ files: [['repo-0123456789ab.bundle', 10]] }), /holds "repo-0123456789ab\.bundle"; a bundle torrent's folder holds exactly/],
     ['a third file', folder({ files: [['repo-0123456789ab.bundle', 10], ['repo-0123456789ab.push', 10], ['x.sh', 1]] }), /holds exactly/],
+    ['a reverse index without an index', folder({ name: 'r', files: [['r.bundle', 10], ['r.push', 10], ['r.rev', 1]] }), /optionally r\.idx and r\.rev/],
+    ['an index larger than any index of that bundle', folder({ name: 'r', files: [['r.bundle', 10], ['r.push', 10], ['r.idx', 65557]] }), /its r\.idx is 65557 bytes, more than an index of a 10-byte bundle can be/],
+    ['a reverse index larger than any of that bundle', folder({ name: 'r', files: [['r.bundle', 10], ['r.push', 10], ['r.idx', 100], ['r.rev', 70000]] }), /its r\.rev is 70000 bytes/],
     ['other names', folder({ files: [['other.bundle', 10], ['other.push', 10]] }), /holds exactly repo-0123456789ab\.bundle and repo-0123456789ab\.push/],
     ['the same file twice', folder({ files: [['repo-0123456789ab.bundle', 10], ['repo-0123456789ab.bundle', 10]] }), /holds repo-0123456789ab\.bundle twice/],
     ['empty file list', { ...folder(), files: [] }, /malformed file list/],

@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import bencode from 'bencode'
-import { magnetOf, makeTorrent, readTorrent, retargetTorrent } from '../../src/io/torrent/torrent-file.js'
+import { encodeTorrent, magnetOf, makeTorrent, readTorrent, retargetTorrent } from '../../src/io/torrent/torrent-file.js'
+import { PieceHasher } from '../../src/core/piece-hasher.js'
 import { checkBundleTorrent } from '../../src/core/torrent-policy.js'
 import { parseMagnetRecord } from '../../src/core/records.js'
 
@@ -66,7 +67,7 @@ test('makeTorrent: the info dictionary holds exactly the bundle, and the policy 
   const want = []
   for (let off = 0; off < bytes.length; off += PIECE) want.push(createHash('sha1').update(bytes.subarray(off, off + PIECE)).digest())
   assert.deepEqual(Buffer.from(info.pieces), Buffer.concat(want))
-  assert.deepEqual(checkBundleTorrent(info, { maxSize: 1e9, ref: 'test' }), { name: NAME, length: bytes.length, pieceLength: PIECE, pieceCount: 7, bundlePath: NAME, push: null })
+  assert.deepEqual(checkBundleTorrent(info, { maxSize: 1e9, ref: 'test' }), { name: NAME, length: bytes.length, pieceLength: PIECE, pieceCount: 7, bundlePath: NAME, push: null, index: null, reverseIndex: null })
   assert.match(str(decode(torrent)['created by']), /^git-torrent-mirror\//)
 })
 
@@ -83,6 +84,49 @@ test('makeTorrent of a signed publish\'s folder: bundle then push object, and th
   const shape = checkBundleTorrent(info, { maxSize: 1e9, ref: 'test' })
   assert.equal(shape.bundlePath, 'repo-0123456789ab/repo-0123456789ab.bundle')
   assert.deepEqual(shape.push, { path: 'repo-0123456789ab/repo-0123456789ab.push', length: 12 })
+})
+
+test('encodeTorrent from pieces hashed while streaming: the infohash create-torrent gives, single file and folder', async (t) => {
+  for (const size of [1, PIECE - 1, PIECE, 3 * PIECE, 100_000]) {
+    const bytes = content(size)
+    const file = await tempFile(t, bytes, `f${size}.bundle`)
+    const pieces = new PieceHasher(PIECE)
+    for (let off = 0; off < bytes.length; off += 7777) pieces.update(bytes.subarray(off, off + 7777))   // chunks that straddle pieces
+    const ours = encodeTorrent({ name: NAME, pieceLength: PIECE, pieces: pieces.table(), files: { length: size } }, { trackers: [T1], webSeeds: [W1] })
+    const theirs = await makeTorrent(file, { name: NAME, pieceLength: PIECE, trackers: [T1], webSeeds: [W1] })
+    const [a, b] = [await readTorrent(ours, 'ours'), await readTorrent(theirs, 'theirs')]
+    assert.equal(a.infoHash, b.infoHash, `size ${size}`)
+    assert.deepEqual(a.announce, b.announce)
+    assert.deepEqual(a.urlList, b.urlList)
+  }
+  // a folder continues the bundle's hasher with the files after it; the bundle's own table is still right midway
+  const root = await mkdtemp(path.join(os.tmpdir(), 'gtm-folder-'))
+  t.after(async () => await rm(root, { recursive: true, force: true }))
+  const dir = path.join(root, 'r')
+  await mkdir(dir)
+  const bundle = content(100_000)
+  const push = Buffer.from('push object\n')
+  await writeFile(path.join(dir, 'r.bundle'), bundle)
+  await writeFile(path.join(dir, 'r.push'), push)
+  const pieces = new PieceHasher(PIECE)
+  pieces.update(bundle)
+  const single = encodeTorrent({ name: 'r.bundle', pieceLength: PIECE, pieces: pieces.table(), files: { length: bundle.length } }, { trackers: [], webSeeds: [] })
+  pieces.update(push)
+  const folderTorrent = encodeTorrent({ name: 'r', pieceLength: PIECE, pieces: pieces.table(), files: [{ name: 'r.bundle', length: bundle.length }, { name: 'r.push', length: push.length }] }, { trackers: [], webSeeds: [] })
+  assert.equal((await readTorrent(single, 's')).infoHash, (await readTorrent(await makeTorrent(path.join(dir, 'r.bundle'), { name: 'r.bundle', pieceLength: PIECE, trackers: [], webSeeds: [] }), 't')).infoHash)
+  assert.equal((await readTorrent(folderTorrent, 'f')).infoHash, (await readTorrent(await makeTorrent(dir, { name: 'r', pieceLength: PIECE, trackers: [], webSeeds: [] }), 't')).infoHash)
+  assert.throws(() => encodeTorrent({ name: 'r', pieceLength: PIECE, pieces: Buffer.alloc(20), files: { length: 100_000 } }, { trackers: [], webSeeds: [] }), /1 piece hashes for 100000 bytes/)
+})
+
+test('PieceHasher: resumed from a table of whole pieces, it ends where a fresh one does', () => {
+  const bytes = content(5 * PIECE + 123)
+  const fresh = new PieceHasher(PIECE)
+  fresh.update(bytes)
+  const resumed = new PieceHasher(PIECE, { table: fresh.table(), length: 5 * PIECE })
+  resumed.update(bytes.subarray(5 * PIECE))
+  assert.deepEqual(resumed.table(), fresh.table())
+  assert.equal(resumed.length, bytes.length)
+  assert.throws(() => new PieceHasher(PIECE, { table: fresh.table(), length: PIECE + 1 }), /whole pieces/)
 })
 
 test('makeTorrent: name, piece length and content each change the infohash', async (t) => {
