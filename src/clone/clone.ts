@@ -21,6 +21,7 @@ import { downloadBundle, type DownloadedBundle } from './download-bundle.js'
 import { dropStagingRefs } from './drop-staging-refs.js'
 import { initClone } from './init-clone.js'
 import { stageBundle } from './stage-bundle.js'
+import { stageSignedPack } from './stage-signed-pack.js'
 
 export interface CloneArgs {
   url: string
@@ -66,6 +67,8 @@ export interface CloneReport {
   verified: 'origin' | 'signature'
   /** The push object verified, when one was. */
   pushObject: { id: string, sequence: number, key: string } | null
+  /** How the bundle's pack became usable: 'git' indexed it here; 'signed-index' is the publisher's index under a trusted signature; null: no bundle used. */
+  indexedBy: 'git' | 'signed-index' | null
   seconds: { discover: number, download: number, index: number, originFetch: number, total: number }
   directory: string
   /** Staging refs the origin's refs do not reach: the bundle disagreed and the origin won. */
@@ -139,10 +142,16 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
 
     let repo: Git | null = null
     let staged: Ref[] = []
+    let indexedBy: CloneReport['indexedBy'] = null
     if (bundle !== null) {
       repo = await initClone(deps.git, dest.dir, { url: origin.url, layout, remote })
       try {
-        staged = await stageBundle(repo, bundle.file, optional(a.signal, deps.onProgress))
+        // a trusted signature over the pack's index as well: the pack goes in as it is, not indexed again
+        const packIndex = verified?.packIndex ?? null
+        staged = packIndex === null
+          ? await stageBundle(repo, bundle.file, optional(a.signal, deps.onProgress))
+          : await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex }, optional(a.signal, deps.onProgress))
+        indexedBy = packIndex === null ? 'git' : 'signed-index'
       } catch (err) {
         if (!isMirrorError(err) || err.code === 'ABORTED' || isLocalTrouble(err)) throw err
         fallbackReason = `git refuses the bundle from the swarm: ${err.message}`
@@ -150,6 +159,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         await discard(bundle)
         bundle = null
         verified = null
+        indexedBy = null
         repo = null
         await dest.undo()
       }
@@ -178,6 +188,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       bytes: { swarm: refused.swarm + (bundle?.fromPeers ?? 0), webSeed: refused.webSeed + (bundle?.fromWebSeeds ?? 0), origin: originBytes },
       verified: fallbackReason === null && verified !== null ? 'signature' : 'origin',
       pushObject: verified === null ? null : { id: verified.po.id, sequence: verified.po.sequence, key: verified.po.signer.text },
+      indexedBy: fallbackReason === null ? indexedBy : null,
       seconds: clock.report(),
       directory: dest.dir,
       discardedRefs,

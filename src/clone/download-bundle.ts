@@ -26,6 +26,9 @@ export interface DownloadedBundle {
   header: BundleHeader
   /** The push object the torrent carries beside the bundle (a signed publish), unverified. */
   pushObject: Buffer | null
+  /** The pack's index and reverse index the torrent carries beside the bundle (a signed publish), unverified. */
+  index: string | null
+  reverseIndex: string | null
   torrentFile: Buffer
   /** The store entry, when the bundle was in the store already (nothing was downloaded). */
   entry: StoredBundle | null
@@ -54,7 +57,11 @@ export async function downloadBundle (
     const header = await checkFullBundle(known.bundlePath, source.what, { downloaded: false })
     const torrentFile = source.kind === 'torrent' ? source.torrentFile : Buffer.alloc(0)
     const pushObject = known.pushPath === null ? null : await readPushObject(known.pushPath)
-    return { infoHash, file: known.bundlePath, header, pushObject, torrentFile, entry: known, dir: null, release: async () => {}, fromPeers: 0, fromWebSeeds: 0 }
+    // the store keeps the torrent's layout: its index files, when the record's torrent names them
+    const shape = source.kind === 'torrent' ? source.shape : null
+    const index = shape?.index == null ? null : path.join(known.dir, shape.index.path)
+    const reverseIndex = shape?.reverseIndex == null ? null : path.join(known.dir, shape.reverseIndex.path)
+    return { infoHash, file: known.bundlePath, header, pushObject, index, reverseIndex, torrentFile, entry: known, dir: null, release: async () => {}, fromPeers: 0, fromWebSeeds: 0 }
   }
 
   const claim = await deps.store.claimDownload(infoHash)
@@ -80,7 +87,9 @@ export async function downloadBundle (
       throw err
     })
     const pushObject = got.push === null ? null : await readPushObject(path.join(dir, got.push.path))
-    return { infoHash, file, header, pushObject, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
+    const index = got.index === null ? null : path.join(dir, got.index.path)
+    const reverseIndex = got.reverseIndex === null ? null : path.join(dir, got.reverseIndex.path)
+    return { infoHash, file, header, pushObject, index, reverseIndex, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
   } catch (err) {
     await claim.release()
     throw err

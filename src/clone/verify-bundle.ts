@@ -1,6 +1,6 @@
 import { checkBundleAgainst, checkPushObject, refused } from '../core/check-push-object.js'
 import type { PublicKey } from '../core/public-key.js'
-import { parsePushObject, type PushObject } from '../core/push-object.js'
+import { parsePushObject, type FileDigest, type PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { hashFile } from '../io/fs/hash-file.js'
 import type { Git } from '../io/git/run-git.js'
@@ -26,6 +26,8 @@ export interface Trust {
 export interface VerifiedBundle {
   po: PushObject
   sha256: string
+  /** The pack's index files, when the torrent carries them and they match the signed digests: the pack needs no indexing. */
+  packIndex: { idx: string, rev: string | null } | null
   /** Something worth telling that did not refuse the push object (a gap in the chain). */
   notice: string | null
 }
@@ -97,5 +99,26 @@ export async function verifyBundle (t: Trust, b: DownloadedBundle, o: { recordPu
     throw new MirrorError('BAD_BUNDLE', `the bundle cannot be read to verify it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: b.file })
   })
   checkBundleAgainst(po, { size, sha256, refs: b.header.refs })
-  return { po, sha256, notice }
+  return { po, sha256, notice, packIndex: await checkPackIndex(po, b) }
+}
+
+/**
+ * The pack's .idx (and .rev) the torrent carries, against the digests the
+ * push object signs. Files the push object does not name are not used
+ * (the pack is indexed here); named ones that differ refuse the publish.
+ */
+async function checkPackIndex (po: PushObject, b: DownloadedBundle): Promise<VerifiedBundle['packIndex']> {
+  if (po.index === null || b.index === null) return null
+  const check = async (file: string, signed: FileDigest, name: string): Promise<void> => {
+    const got = await hashFile(file).catch((err: unknown) => {
+      throw new MirrorError('BAD_BUNDLE', `the ${name} beside the bundle cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file })
+    })
+    if (got.size !== signed.size || got.sha256 !== signed.sha256) {
+      throw refused('index-digest', `the ${name} beside the bundle (${got.size} bytes, SHA-256 ${got.sha256}) is not the signed one (${signed.size} bytes, ${signed.sha256})`)
+    }
+  }
+  await check(b.index, po.index, 'pack index')
+  const rev = po.reverseIndex !== null && b.reverseIndex !== null ? b.reverseIndex : null
+  if (rev !== null) await check(rev, po.reverseIndex!, 'reverse index')
+  return { idx: b.index, rev }
 }

@@ -20,6 +20,7 @@ export type VerifyCheck =
   | 'bundle-size'
   | 'bundle-digest'
   | 'refs'           // the bundle's refs differ from the signed ones
+  | 'index-digest'   // the pack index (or reverse index) shipped beside the bundle is not the signed one
 
 /** The last push object this client accepted for a (key, project). */
 export interface Accepted { sequence: number, id: string }

@@ -8,6 +8,7 @@ import { choosePieceLength, MIN_PIECE_LENGTH } from '../core/piece-length.js'
 import { PieceHasher } from '../core/piece-hasher.js'
 import { parseGitProgress, type OnProgress } from '../core/progress.js'
 import { formatRefList, type RefState } from '../core/ref-list.js'
+import { packChecksumOf } from '../io/fs/pack-checksum.js'
 import { readBundleHeader } from '../io/fs/read-bundle-header.js'
 import type { Git } from '../io/git/run-git.js'
 import type { Repository } from '../io/git/repository.js'
@@ -148,19 +149,6 @@ async function estimateSize (git: Git): Promise<number> {
   const out = (await git.run(['count-objects', '-v'])).stdout
   const kib = (key: string): number => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(out)?.[1] ?? 0)
   return (kib('size-pack') + kib('size')) * 1024
-}
-
-/** The pack checksum an index records (the 20 bytes before its own checksum). */
-async function packChecksumOf (idx: string): Promise<Buffer> {
-  const fh = await open(idx, 'r')
-  try {
-    const { size } = await fh.stat()
-    const buf = Buffer.alloc(20)
-    await fh.read(buf, 0, 20, size - 40)
-    return buf
-  } finally {
-    await fh.close()
-  }
 }
 
 /** Passes bytes through while every hasher sees them. */

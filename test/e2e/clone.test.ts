@@ -20,6 +20,7 @@ test('mirror-clone from a seeded swarm equals git clone, and the origin sends a 
   assert.equal(report.method, 'torrent', report.fallbackReason)
   assert.equal(report.fallbackReason, null)
   assert.equal(report.verified, 'origin')
+  assert.equal(report.indexedBy, 'git', 'an unsigned bundle is always indexed by git here')
   assert.match(report.infoHash, /^[0-9a-f]{40}$/)
   assert.ok(report.bytes.swarm > 6 << 20, `swarm bytes ${report.bytes.swarm}`)
   assert.ok(originBytes < plain.bytes / 10, `origin sent ${originBytes} bytes for mirror-clone, ${plain.bytes} for git clone`)

@@ -3,7 +3,7 @@
 // mirror-verify on what was published.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { stat, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { assertSameAsGitClone, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 import { json, makeWorld } from './world.js'
@@ -39,6 +39,16 @@ test('signed: keygen, publish, a clone verified by signature equals git clone, m
   assert.equal(report.verified, 'signature')
   assert.equal(report.pushObject.id, pub.pushObject.id)
   assert.ok(report.bytes.swarm > 0)
+  // the fast path: the publisher's .idx and .rev went in beside the pack, byte for byte, and git finds the repository whole
+  assert.equal(report.indexedBy, 'signed-index')
+  const published = path.dirname(pub.pushObject.path)
+  const packs = (await readdir(path.join(w.dir, 'mine', '.git', 'objects', 'pack'))).sort()
+  assert.equal(packs.length, 3, packs.join(' '))
+  for (const ext of ['idx', 'rev']) {
+    const ours = packs.find(f => f.endsWith(`.${ext}`))!
+    assert.deepEqual(await readFile(path.join(w.dir, 'mine', '.git', 'objects', 'pack', ours)), await readFile(path.join(published, `${pub.bundle.file.replace(/\.bundle$/, '')}.${ext}`)))
+  }
+  await w.git(['fsck', '--no-dangling', '--no-progress'], path.join(w.dir, 'mine'))
   await plainClone(w, 'theirs')
   await assertSameAsGitClone(w, 'mine', 'theirs')
   await seeder.stop()
