@@ -103,15 +103,17 @@ test('encodePushObject / parsePushObject: round trip', async (t) => {
     ['only a branch, no HEAD', fields({ refs: [{ name: 'refs/heads/main', oid: A }] })],
     ['largest numbers (15 digits)', fields({ sequence: 999_999_999_999_999, created: 0, expires: 999_999_999_999_999, bundle: { sha256: SHA, size: 999_999_999_999_999, infoHash: INFOHASH } })],
     ['project name of 64 characters', fields({ project: `p${'x._-'.repeat(15)}abc` })],
-    ['non-ASCII ref name', fields({ refs: [{ name: 'refs/heads/é', oid: A }, { name: 'HEAD', oid: A }] })]
+    ['non-ASCII ref name', fields({ refs: [{ name: 'refs/heads/é', oid: A }, { name: 'HEAD', oid: A }] })],
+    ['with the pack index and reverse index', fields({ index: { sha256: PREV, size: 4096 }, reverseIndex: { sha256: SHA, size: 300 } })],
+    ['with the pack index alone', fields({ index: { sha256: PREV, size: 4096 } })]
   ]
   for (const [name, f] of cases) {
     await t.test(name, () => {
       const po = encode(f)
       const back = parsePushObject(po.bytes, WHAT)
       const { project, sequence, created, expires, prev, bundle } = f
-      assert.deepEqual({ project, sequence, created, expires, prev, bundle }, {
-        project: back.project, sequence: back.sequence, created: back.created, expires: back.expires, prev: back.prev, bundle: back.bundle
+      assert.deepEqual({ project, sequence, created, expires, prev, bundle, index: f.index ?? null, reverseIndex: f.reverseIndex ?? null }, {
+        project: back.project, sequence: back.sequence, created: back.created, expires: back.expires, prev: back.prev, bundle: back.bundle, index: back.index, reverseIndex: back.reverseIndex
       })
       assert.deepEqual(back.refs, [...f.refs].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))))
       assert.deepEqual(back, po)
@@ -123,6 +125,32 @@ test('encodePushObject / parsePushObject: round trip', async (t) => {
       assert.ok(verifySignature(back.signer, back.signed, back.signature))
       // The same fields give the same bytes twice.
       assert.ok(encode(f).bytes.equals(po.bytes))
+    })
+  }
+})
+
+test('the index lines: in their place after the bundle line, nowhere else', async (t) => {
+  const withIndex = encode(fields({ index: { sha256: PREV, size: 4096 }, reverseIndex: { sha256: SHA, size: 300 } })).bytes.toString()
+  assert.match(withIndex, new RegExp(`\nbundle ${SHA} 12345 ${INFOHASH}\nindex ${PREV} 4096\nreverse-index ${SHA} 300\nsigner `))
+  assert.throws(() => encode(fields({ reverseIndex: { sha256: SHA, size: 300 } })), /a reverse index without an index/)
+  assert.throws(() => encode(fields({ index: { sha256: SHA, size: 0 } })), /an index digest or size is malformed/)
+  const ls = withIndex.slice(0, -1).split('\n')
+  const cases: Array<[string, string[], number, RegExp]> = [
+    ['reverse index before the index', [...ls.slice(0, 7), ls[8]!, ls[7]!, ...ls.slice(9)], 8, /expected "signer \.\.\."/],
+    ['reverse index without the index', [...ls.slice(0, 7), ls[8]!, ...ls.slice(9)], 8, /expected "signer \.\.\."/],
+    ['index digest too short', [...ls.slice(0, 7), `index ${SHA.slice(2)} 4096`, ...ls.slice(8)], 8, /index: not "<sha256> <size>"/],
+    ['index size with a leading zero', [...ls.slice(0, 7), `index ${SHA} 04096`, ...ls.slice(8)], 8, /index: not "<sha256> <size>"/],
+    ['index of size 0', [...ls.slice(0, 7), `index ${SHA} 0`, ...ls.slice(8)], 0, /an index digest or size is malformed/],
+    ['index after the signer', [...ls.slice(0, 7), ...ls.slice(9, 10), ls[7]!, ls[8]!, ...ls.slice(10)], 9, /expected "<40 hex oid> <refname>"/]
+  ]
+  for (const [name, text, line, why] of cases) {
+    await t.test(name, () => {
+      assert.throws(() => parsePushObject(Buffer.from(join(text)), WHAT), (err: any) => {
+        assert.equal(err.code, 'BAD_PUSH_OBJECT')
+        assert.equal(err.data.line, line, err.message)
+        assert.match(err.message, why)
+        return true
+      })
     })
   }
 })
