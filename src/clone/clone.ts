@@ -20,7 +20,8 @@ import { discover } from './discover.js'
 import { downloadBundle, type DownloadedBundle } from './download-bundle.js'
 import { dropStagingRefs } from './drop-staging-refs.js'
 import { initClone } from './init-clone.js'
-import { stageBundle } from './stage-bundle.js'
+import { adoptPack, startIndexing, stopIndexing, type Indexing } from './index-stream.js'
+import { stageBundle, stageRefs } from './stage-bundle.js'
 import { stageSignedPack } from './stage-signed-pack.js'
 
 export interface CloneArgs {
@@ -92,6 +93,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   deps.onClaimed?.(dest)
   deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   let bundle: DownloadedBundle | null = null
+  let stream = null as Indexing | null   // set from the download's callback
   try {
     const remote = await remoteName(deps.git)
     const layout = cloneLayout(a.mode, remote)
@@ -120,7 +122,14 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       const source = await chooseSource(origin.records, { url: origin.url, maxSize: a.maxSize })
       infoHash = sourceInfoHash(source)
       if (trust !== null) checkSource(trust, source, signed, origin.url)
-      bundle = await downloadBundle(deps, source, { maxSize: a.maxSize, stallTimeoutMs: a.timeoutMs, ...optional(a.signal, deps.onProgress) })
+      // unsigned: git indexes the pack while it downloads (a signed one is checked whole first)
+      bundle = await downloadBundle(deps, source, {
+        maxSize: a.maxSize,
+        stallTimeoutMs: a.timeoutMs,
+        ...optional(a.signal, deps.onProgress),
+        ...(trust !== null ? {} : { onStream: read => { stream = startIndexing(deps, read, a.signal) } })
+      })
+      stream?.downloaded()
       if (trust !== null) {
         deps.onProgress?.({ phase: 'verify', detail: 'push object and bundle digest' })
         verified = await verifyBundle(trust, bundle, { recordPush, url: origin.url, ...optional(a.signal) })
@@ -136,6 +145,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       if (bundle !== null) await discard(bundle)   // refused by a check: not one byte of it is staged
       bundle = null
       verified = null
+      stream = await stopIndexing(stream)
       deps.onNotice?.(`not using the swarm: ${fallbackReason}; cloning from the origin`)
     }
     clock.lap('download')
@@ -148,7 +158,9 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       try {
         // a trusted signature over the pack's index as well: the pack goes in as it is, not indexed again
         const packIndex = verified?.packIndex ?? null
-        staged = packIndex === null
+        // indexed as it downloaded: the refs once index-pack is through
+        if (stream !== null) staged = await stageRefs(repo, await adoptPack(await stream.done, repo))
+        else staged = packIndex === null
           ? await stageBundle(repo, bundle.file, optional(a.signal, deps.onProgress))
           : await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex }, optional(a.signal, deps.onProgress))
         indexedBy = packIndex === null ? 'git' : 'signed-index'
@@ -160,6 +172,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         bundle = null
         verified = null
         indexedBy = null
+        stream = await stopIndexing(stream)
         repo = null
         await dest.undo()
       }
@@ -198,6 +211,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     await dest.undo()
     throw keptNote(err, bundle)
   } finally {
+    await stopIndexing(stream)
     deps.onClaimed?.(null)   // complete, or removed already
     await bundle?.release()
   }

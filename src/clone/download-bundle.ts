@@ -17,6 +17,12 @@ export interface DownloadBundleOptions {
   stallTimeoutMs: number
   signal?: AbortSignal
   onProgress?: OnProgress
+  /**
+   * When the bundle is downloaded (not found in the store): called as the
+   * download starts with a reader of the bundle's bytes in order, as their
+   * pieces verify, so indexing can run alongside.
+   */
+  onStream?: (read: (signal: AbortSignal) => AsyncGenerator<Buffer>, downloadDir: string) => void
 }
 
 export interface DownloadedBundle {
@@ -75,6 +81,9 @@ export async function downloadBundle (
       ...(source.kind === 'magnet'
         ? { checkMetadata: (info: unknown) => { shape = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }) } }
         : {}),
+      ...(o.onStream === undefined
+        ? {}
+        : { onReady: read => { const onStream = o.onStream!; const bundlePath = shape!.bundlePath; onStream(signal => read(bundlePath, signal), dir) } }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     })

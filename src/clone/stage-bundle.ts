@@ -17,3 +17,14 @@ export async function stageBundle (repo: Git, file: string, o: { onProgress?: On
   const staged = await repo.run(['for-each-ref', '--format=%(objectname) %(refname)', TORRENT_STAGING])
   return staged.stdout.split('\n').filter(l => l !== '').map(line => ({ oid: line.slice(0, 40), name: line.slice(41) }))
 }
+
+/**
+ * Writes the bundle's refs into the staging namespace as `git fetch`
+ * above maps them (refs/heads/x to refs/mirror/torrent/heads/x), once
+ * their objects are in the repository: update-ref refuses a missing one.
+ */
+export async function stageRefs (repo: Git, refs: Ref[]): Promise<Ref[]> {
+  const staged = refs.filter(r => r.name.startsWith('refs/')).map(r => ({ oid: r.oid, name: `${TORRENT_STAGING}${r.name.slice('refs/'.length)}` }))
+  await repo.run(['update-ref', '--stdin'], { input: staged.map(r => `create ${r.name} ${r.oid}\n`).join('') })
+  return staged
+}

@@ -8,9 +8,9 @@ import type { BundleHeader } from '../core/bundle-header.js'
 import { MirrorError } from '../core/errors.js'
 import type { OnProgress } from '../core/progress.js'
 import type { Ref } from '../core/ref-list.js'
-import { TORRENT_STAGING } from '../core/refs.js'
 import { packChecksumOf } from '../io/fs/pack-checksum.js'
 import type { Git } from '../io/git/run-git.js'
+import { stageRefs } from './stage-bundle.js'
 
 /** A bundle whose pack index came with it, both matched against a trusted signature's digests. */
 export interface SignedPack {
@@ -69,9 +69,7 @@ export async function stageSignedPack (repo: Git, p: SignedPack, o: { onProgress
     for (const f of made) await rm(f, { force: true })
   }
 
-  const staged = p.header.refs.filter(r => r.name.startsWith('refs/')).map(r => ({ oid: r.oid, name: `${TORRENT_STAGING}${r.name.slice('refs/'.length)}` }))
-  await repo.run(['update-ref', '--stdin'], { input: staged.map(r => `create ${r.name} ${r.oid}\n`).join('') })
-  return staged
+  return await stageRefs(repo, p.header.refs)
 }
 
 async function syncFile (file: string): Promise<void> {

@@ -87,6 +87,12 @@ declare module 'webtorrent' {
     uploadSpeed: number
     wires: Wire[]
     pieces: Array<unknown | null>
+    pieceLength: number
+    /** Where the files are written. */
+    path: string
+    files: Array<{ path: string, name: string, length: number, offset: number }>
+    /** Which pieces verified ('verified' fires with the index of each). */
+    bitfield: { get (index: number): boolean }
     destroy (opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void
   }
 

@@ -1,12 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
 import { MirrorError } from '../../core/errors.js'
 
 const debug = createDebug('mirror:git')
 
 export interface GitCallOptions {
-  input?: string | Buffer
+  /**
+   * git's stdin. A stream (pack data as it arrives) is piped with
+   * backpressure; if it fails, git sees the input end and the stream's
+   * error is what the call throws.
+   */
+  input?: string | Buffer | AsyncIterable<Uint8Array>
   /** Exit codes that are answers, not failures (e.g. 1 for "not found"). */
   okCodes?: number[]
   timeoutMs?: number
@@ -81,8 +88,17 @@ export class Git {
     const packTrace = opts.countPack === true ? child.stdio[3] as NodeJS.ReadableStream : null
     packTrace?.on('data', (b: Buffer) => { packBytes += b.length })
     child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
-    child.stdin!.end(opts.input ?? '')
+    let inputError: unknown = null
+    const input = opts.input ?? ''
+    const fed = typeof input === 'string' || Buffer.isBuffer(input)
+      ? (child.stdin!.end(input), Promise.resolve())
+      : pipeline(Readable.from(input), child.stdin!).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EPIPE') inputError = err
+        child.stdin!.destroy()
+      })
     const { code, stderr } = await this.wait(child, args, opts.timeoutMs, opts.signal)
+    await fed
+    if (inputError !== null) throw inputError
     if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code, packBytes })
     return { stdout: Buffer.concat(out), stderr, code, packBytes }
   }

@@ -56,14 +56,14 @@ export class Store {
 
   /**
    * Removes scratch directories a crashed run left
-   * (publish-*, records-*, private-*), once they are a day old: a
+   * (publish-*, records-*, private-*, index-*), once they are a day old: a
    * concurrent run's are younger. Partial downloads (download-<infohash>)
    * stay: a rerun resumes them.
    */
   async pruneTemp (maxAgeMs = 24 * 3600 * 1000): Promise<void> {
     const tmp = path.join(this.root, 'tmp')
     for (const name of await readdirOrEmpty(tmp)) {
-      if (!/^(publish|records|private)-[0-9a-f]+$/.test(name)) continue
+      if (!/^(publish|records|private|index)-[0-9a-f]+$/.test(name)) continue
       const dir = path.join(tmp, name)
       const st = await stat(dir).catch(() => null)
       if (st !== null && Date.now() - st.mtimeMs > maxAgeMs) {

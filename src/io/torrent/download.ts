@@ -4,6 +4,7 @@ import { isMirrorError, MirrorError } from '../../core/errors.js'
 import type { OnProgress } from '../../core/progress.js'
 import type { TorrentClient } from './client.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
+import { readInOrder } from './read-in-order.js'
 import { trackTransfers, type TransferStats } from './transfer-stats.js'
 
 const debug = createDebug('mirror:download')
@@ -22,6 +23,12 @@ export interface DownloadOptions {
    * swarm, before anything is written; throwing rejects the download.
    */
   checkMetadata?: (info: unknown) => void
+  /**
+   * Called once the torrent is ready (metadata checked, pieces on disk
+   * verified) with a reader of any of its files' bytes in order as pieces
+   * verify: a consumer can start before the download ends.
+   */
+  onReady?: (read: (filePath: string, signal: AbortSignal) => AsyncGenerator<Buffer>) => void
   signal?: AbortSignal
   onProgress?: OnProgress
 }
@@ -60,6 +67,12 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
             reject(err)
           }
         })
+      }
+      if (o.onReady !== undefined) {
+        const onReady = o.onReady
+        const ready = (): void => { try { onReady((filePath, signal) => readInOrder(torrent, filePath, signal)) } catch (err) { reject(err) } }
+        if (torrent.ready) ready()
+        else torrent.once('ready', ready)
       }
       torrent.once('done', () => {
         o.onProgress?.({ phase: 'download', loaded: torrent.length, total: torrent.length, detail: detail() })
