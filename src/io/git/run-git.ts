@@ -93,7 +93,8 @@ export class Git {
     const fed = typeof input === 'string' || Buffer.isBuffer(input)
       ? (child.stdin!.end(input), Promise.resolve())
       : pipeline(Readable.from(input), child.stdin!).catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'EPIPE') inputError = err
+        // git closing its stdin (it exited): its exit status tells why
+        if (!['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'].includes((err as NodeJS.ErrnoException).code ?? '')) inputError = err
         child.stdin!.destroy()
       })
     const { code, stderr } = await this.wait(child, args, opts.timeoutMs, opts.signal)
