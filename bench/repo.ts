@@ -1,0 +1,64 @@
+// The repositories the benchmarks run on. The benchmark repository itself
+// comes from bench/generate-repo.ts (a realistic history, cached in
+// bench/.cache/); the ~1 GB repository of the RSS benchmark is made here with
+// fixtures/make-repo.ts (incompressible binaries, few commits), cached beside it.
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { makeRepo, type RepoSpec } from '../fixtures/make-repo.js'
+import { git, pinnedEnv } from '../test/helpers/env.js'
+import { repoRoot } from '../test/helpers/processes.js'
+import type { BenchRepo, BenchSize } from './generate-repo.js'
+
+export { ensureBenchRepo, type BenchRepo, type BenchSize } from './generate-repo.js'
+
+/** Names a made repository's cache entry; bump when `spec` changes. */
+export interface MadeRepoSpec { name: string, version: number, spec: RepoSpec, size: BenchSize }
+
+/**
+ * A bare repository made by makeRepo from `spec`, cached in bench/.cache/
+ * (made under a temporary name, renamed when complete; its stats beside it).
+ */
+export async function ensureMadeRepo (m: MadeRepoSpec, o: { log?: (line: string) => void } = {}): Promise<BenchRepo> {
+  const cacheDir = path.join(repoRoot(), 'bench', '.cache')
+  const dir = path.join(cacheDir, `${m.name}-v${m.version}.git`)
+  const statsFile = path.join(dir, 'bench-repo.json')
+  if (existsSync(statsFile)) {
+    o.log?.(`using the cached ${dir}`)
+    return { ...(JSON.parse(await readFile(statsFile, 'utf8')) as BenchRepo), dir }
+  }
+  await mkdir(cacheDir, { recursive: true })
+  const tmp = `${dir}.tmp-${process.pid}`
+  const env = pinnedEnv(cacheDir)
+  o.log?.(`generating ${dir} (${JSON.stringify(m.spec)})`)
+  const t0 = performance.now()
+  try {
+    await makeRepo(tmp, m.spec, { env, bare: true })
+    const repo: BenchRepo = { dir, size: m.size, ...await repoStats(tmp, env), generateSeconds: Math.round((performance.now() - t0) / 100) / 10, version: m.version }
+    await writeFile(path.join(tmp, 'bench-repo.json'), JSON.stringify(repo, null, 2) + '\n')
+    await rm(dir, { recursive: true, force: true })
+    await rename(tmp, dir)
+    return repo
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true })
+    throw err
+  }
+}
+
+async function repoStats (dir: string, env: NodeJS.ProcessEnv): Promise<Omit<BenchRepo, 'dir' | 'size' | 'version' | 'generateSeconds'>> {
+  const g = async (args: string[]): Promise<string> => await git(args, { cwd: dir, env })
+  const count = (s: string): number => s === '' ? 0 : s.split('\n').length
+  const objects = Object.fromEntries((await g(['count-objects', '-v'])).split('\n').map(l => {
+    const [k, v] = l.split(': ')
+    return [k, Number(v)]
+  })) as Record<string, number>
+  return {
+    commits: Number(await g(['rev-list', '--all', '--count'])),
+    objects: (objects.count ?? 0) + (objects['in-pack'] ?? 0),
+    tags: count(await g(['for-each-ref', '--format=%(refname)', 'refs/tags'])),
+    branches: count(await g(['for-each-ref', '--format=%(refname)', 'refs/heads'])),
+    packBytes: ((objects['size-pack'] ?? 0) + (objects.size ?? 0)) * 1024,
+    files: count(await g(['ls-tree', '-r', '--name-only', 'HEAD']))
+  }
+}

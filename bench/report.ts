@@ -1,0 +1,201 @@
+// bench/RESULTS.md from one run's results: every run's figure, the medians,
+// the targets with PASS/FAIL, the machine and how to reproduce.
+import { CLONE_KINDS, cloneTargets, type CloneKind, type CloneReportJson, type CloneResult } from './clone-bench.js'
+import { engineTargets, type EngineKind, type EngineResult } from './engine-bench.js'
+import type { Machine } from './machine.js'
+import { fmtKB, fmtMB, fmtRatio, fmtRssMB, fmtS, median, type Target } from './measure.js'
+import type { ProbeCheck } from './probe-check.js'
+import { PUBLISH_KINDS, publishTargets, type PublishKind, type PublishResult } from './publish-bench.js'
+import type { BenchRepo } from './repo.js'
+import { rssTargets, type RssResult } from './rss-bench.js'
+import type { ScaleResult } from './scale.js'
+
+export interface SeederFigures { rssKiB: number | null, uploaded: number | null, peersServed: number | null }
+
+export interface BenchResults {
+  date: string
+  command: string
+  options: { size: string, repeat: number, rssGb: boolean, scale: boolean, only: string[] }
+  machine: Machine
+  repo: BenchRepo
+  probe: ProbeCheck | null
+  clone: CloneResult | null
+  seeders: { unsigned: SeederFigures, signed: SeederFigures } | null
+  engine: EngineResult | null
+  publish: PublishResult | null
+  rss: RssResult | null
+  scale: { markdown: string, result: ScaleResult } | null
+  seconds: number
+  notes: string[]
+}
+
+export function allTargets (r: BenchResults): Target[] {
+  return [
+    ...(r.clone === null ? [] : cloneTargets(r.clone)),
+    ...(r.publish === null ? [] : publishTargets(r.publish)),
+    ...(r.engine === null ? [] : engineTargets(r.engine)),
+    ...(r.rss === null ? [] : rssTargets(r.rss))
+  ]
+}
+
+const table = (head: string[], rows: string[][]): string =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
+
+const verdict = (t: Target): string => t.pass === null ? 'n/a' : t.pass ? '**PASS**' : '**FAIL**'
+const fmtValue = (t: Target): string => t.value === null ? '—' : t.unit === 'ratio' ? fmtRatio(t.value) : `${t.value.toFixed(1)} ${t.unit}`
+
+export function targetsTable (targets: Target[]): string {
+  return table(['target', 'measured (medians)', 'limit', 'result'], targets.map(t => [t.name, fmtValue(t), `${t.op} ${t.limit}${t.unit === 'ratio' ? '' : ` ${t.unit}`}`, verdict(t)]))
+}
+
+function machineSection (m: Machine): string {
+  return table(['', ''], [
+    ['CPU', `${m.cpu} (${m.cores} cores)`], ['memory', `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`],
+    ['OS, kernel', `${m.os}; ${m.kernel}`], ['load average (1 min) at start, at end', `${m.loadStart.toFixed(2)}, ${m.loadEnd?.toFixed(2) ?? '—'} (other work on the machine shows here)`], ['node', m.node], ['git', m.git], ['aria2c', m.aria2c ?? 'not installed'], ['disk', m.disk]
+  ])
+}
+
+function repoSection (r: BenchResults): string {
+  const bundle = r.clone?.bundleBytes
+  return table(['', ''], [
+    ['generator', `bench/generate-repo.ts version ${r.repo.version}, generated in ${fmtS(r.repo.generateSeconds)} s (cached in bench/.cache/)`],
+    ['commits', String(r.repo.commits)], ['objects', String(r.repo.objects)], ['branches', String(r.repo.branches)], ['tags', String(r.repo.tags)],
+    ['files in HEAD', String(r.repo.files)], ['pack size', `${fmtMB(r.repo.packBytes)} MB (${r.repo.packBytes} bytes)`],
+    ['bundle (mirror-publish, unsigned)', bundle === undefined ? '—' : `${fmtMB(bundle)} MB (${bundle} bytes)`],
+    ['bundle (signed publish)', r.clone === null ? '—' : `${fmtMB(r.clone.signedBundleBytes)} MB (${r.clone.signedBundleBytes} bytes)`]
+  ])
+}
+
+function cloneSection (c: CloneResult, seeders: BenchResults['seeders']): string {
+  const phases = (k: CloneKind, row: CloneResult['rows'][number]): string[] => {
+    const s = row.report?.seconds
+    return k.startsWith('mirror') && s !== undefined ? [fmtS(s.discover), fmtS(s.download), fmtS(s.index), fmtS(s.originFetch)] : ['', '', '', '']
+  }
+  const runs = table(['clone', 'run', 'wall s', 'origin sent KB', 'peak RSS MB (node)', 'discover', 'download', 'index', 'originFetch', 'method / verified / indexedBy', 'valid'],
+    c.rows.map(r => [CLONE_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtKB(r.originBytes), fmtRssMB(r.rssKiB), ...phases(r.kind, r),
+      r.report === null ? '' : `${r.report.method} / ${r.report.verified} / ${r.report.indexedBy ?? '—'}`, r.valid ? 'yes' : `**no**: ${r.note ?? ''}`]))
+  const medians = table(['clone', 'median wall s', 'median origin sent KB', 'median peak RSS MB', 'valid runs'],
+    Object.values(c.summary).map(s => [CLONE_KINDS[s.kind], fmtS(s.seconds), fmtKB(s.originBytes), fmtRssMB(s.rssKiB), String(s.validRuns)]))
+  const phaseMedians = table(['mirror-clone phase (median s)', 'discover', 'download', 'index', 'originFetch (incl. checkout)', 'total (its own clock)'],
+    (['mirror-clone', 'mirror-clone-signed'] as const).map(k => {
+      const reps = c.rows.filter(r => r.kind === k && r.valid && r.report !== null).map(r => r.report!.seconds)
+      const m = (f: (s: CloneReportJson['seconds']) => number): string => fmtS(median(reps.map(f)))
+      return [CLONE_KINDS[k], m(s => s.discover), m(s => s.download), m(s => s.index), m(s => s.originFetch), m(s => s.total)]
+    }))
+  const seeding = seeders === null ? '' : '\n\nThe seeders (one per publish, alive through the clone and engine runs): ' +
+    (['unsigned', 'signed'] as const).map(k => `${k}: peak RSS ${fmtRssMB(seeders[k].rssKiB)} MB, uploaded ${fmtMB(seeders[k].uploaded)} MB to ${seeders[k].peersServed ?? '—'} peer(s)`).join('; ') + '.'
+  return `${runs}\n\nMedians of the valid runs:\n\n${medians}\n\n${phaseMedians}\n\n${targetsTable(cloneTargets(c))}${seeding}`
+}
+
+function publishSection (p: PublishResult): string {
+  const runs = table(['command', 'run', 'wall s', 'bundle MB', 'peak RSS MB (node)', 'valid'],
+    p.rows.map(r => [PUBLISH_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtMB(r.bundleBytes), fmtRssMB(r.rssKiB), r.valid ? 'yes' : `**no**: ${r.note ?? ''}`]))
+  const medians = table(['command', 'median wall s', 'median peak RSS MB'],
+    (Object.keys(PUBLISH_KINDS) as PublishKind[]).map(k => [PUBLISH_KINDS[k], fmtS(p.medians[k].seconds), fmtRssMB(p.medians[k].rssKiB)]))
+  return `${runs}\n\n${medians}\n\n${targetsTable(publishTargets(p))}`
+}
+
+const ENGINE_NAMES: Record<EngineKind, string> = {
+  'ours-direct': 'ours (engine-download: webtorrent + downloadTorrent)',
+  aria2c: 'aria2c',
+  'mirror-clone-download': 'mirror-clone --no-checkout, seconds.download'
+}
+
+function engineSection (e: EngineResult): string {
+  const runs = table(['client', 'run', 'seconds', 'MB/s', "client's own s", 'peak RSS MB', 'valid'],
+    e.rows.map(r => [ENGINE_NAMES[r.kind], String(r.run), fmtS(r.seconds), r.rateMBs.toFixed(1), fmtS(r.innerSeconds), fmtRssMB(r.rssKiB), r.valid ? 'yes' : `**no**: ${r.note ?? ''}`]))
+  const medians = table(['client', 'median MB/s (wall)', "median MB/s (client's own timing)"],
+    (Object.keys(ENGINE_NAMES) as EngineKind[]).map(k => [ENGINE_NAMES[k], e.medianRate[k]?.toFixed(1) ?? '—', e.medianInnerRate[k]?.toFixed(1) ?? '—']))
+  return `Bundle: ${fmtMB(e.bundleBytes)} MB. "seconds" is process wall time (spawn to exit) for ours and aria2c, and the report's download phase for mirror-clone; "client's own" is ours' add-to-done time and aria2c's average speed.${e.aria2c === null ? '' : ` ${e.aria2c}.`}\n\n${runs}\n\n${medians}\n\n${targetsTable(engineTargets(e))}`
+}
+
+function rssSection (r: RssResult): string {
+  return `Repository: ${r.repo.commits} commits, ${r.repo.objects} objects, pack ${fmtMB(r.repo.packBytes)} MB (fixtures/make-repo.ts: 16 binary files of 64 MiB over 16 commits, generated in ${fmtS(r.repo.generateSeconds)} s, cached in bench/.cache/); bundle ${fmtMB(r.bundleBytes)} MB. One run each.\n\n` +
+    table(['process', 'wall s', 'peak RSS MB (node only)', 'notes'], [
+      ['mirror-publish (unsigned)', fmtS(r.publish.seconds), fmtRssMB(r.publish.rssKiB), ''],
+      ['mirror-clone', fmtS(r.clone.seconds), fmtRssMB(r.clone.rssKiB), r.clone.note ?? `method ${r.clone.method ?? '—'}, download ${fmtS(r.clone.download)} s`],
+      ['mirror-seed (serving that clone)', '', fmtRssMB(r.seed.rssKiB), `uploaded ${fmtMB(r.seed.uploaded)} MB`],
+      ['mirror-seed (started, ready, stopped; no peer)', '', fmtRssMB(r.idleSeedKiB), 'for comparison']
+    ]) + `\n\n${timelineText(r.timeline)}\n\n${targetsTable(rssTargets(r))}`
+}
+
+function timelineText (t: RssResult['timeline']): string {
+  const at = (s: { t: number, kib: number } | null): string => s === null ? '—' : `${fmtRssMB(s.kib)} MB at ${fmtS(s.t)} s`
+  const p = t.phasesEnd
+  const phases = p === null ? '' : ` mirror-clone's phases ended at: discover ${fmtS(p.discover)} s, download ${fmtS(p.download)} s, index ${fmtS(p.index)} s, originFetch (with checkout) ${fmtS(p.originFetch)} s.`
+  return `Current RSS (VmRSS) sampled every 0.2 s, seconds counted from the clone's start:${phases}\n\n` + table(['process', 'sampled peak', 'when the download phase ended', 'last sample (3 s after the clone exited)'], [
+    ['mirror-clone', at(t.clonePeak), '', ''],
+    ['mirror-seed (serving)', at(t.seedPeak), at(t.seedAtDownloadEnd), at(t.seedAfter)]
+  ])
+}
+
+function probeSection (p: ProbeCheck): string {
+  if (p.synthetic === null || p.clone === null) return `Not checked: ${p.note ?? ''}`
+  return table(['process', 'probe (maxRSS, RUSAGE_SELF) MB', '/usr/bin/time %M MB'], [
+    ['node filling 256 MiB of buffers', fmtRssMB(p.synthetic.probeKiB), fmtRssMB(p.synthetic.timeKiB)],
+    ['mirror-clone (unsigned, not counted above)', fmtRssMB(p.clone.probeKiB), fmtRssMB(p.clone.timeKiB)]
+  ]) + `\n\n${p.agrees === true ? 'They agree where node is the only process, and the probe stays at or below time\'s figure for mirror-clone, whose %M also covers its largest git child: the probe measures our node process alone.' : `**Check failed**: ${p.note ?? ''}`}`
+}
+
+export function renderMarkdown (r: BenchResults): string {
+  const targets = allTargets(r)
+  const skipped = (how: string): string => `Not run in this invocation (${how}).`
+  const parts = [
+    '# Benchmark results',
+    '',
+    `Written by \`${r.command}\` on ${r.date}, in ${fmtS(r.seconds)} s. Every process ran on this machine over 127.0.0.1 (git http-backend behind a node HTTP server, an embedded bittorrent-tracker, one mirror-seed per published bundle; no DHT, LSD, UPnP or public tracker). Each figure is repeated ${r.options.repeat} times, interleaved, each run into a fresh directory with fresh caches; the page cache is warm (the repository and the bundles were just written or read), nothing was dropped. Medians are over the valid runs. Units: MB = 10^6 bytes, MB/s = 10^6 bytes/s, s = wall-clock seconds.`,
+    '',
+    '## Summary',
+    '',
+    targets.length === 0 ? 'No target was measured.' : targetsTable(targets),
+    '',
+    '## Machine',
+    '',
+    machineSection(r.machine),
+    '',
+    `## Repository (\`--size ${r.options.size}\`)`,
+    '',
+    repoSection(r),
+    '',
+    '## 1. Clone',
+    '',
+    'a. `git clone <url>` over loopback smart HTTP; b. `git clone <bundle file>` from the bundle mirror-publish made (local disk: the floor); c. `mirror-clone <url>` from a swarm of one seeder, unsigned publish; d. `mirror-clone <url>`, signed publish whose key the client trusts (`git config --global mirror.<url>.trustedKey`). All check out the default branch. "origin sent" is the git server\'s response bytes during the run (0 for b). Peak RSS is our node process alone (rss-probe.cjs), not its git children. The phase columns are mirror-clone\'s own report. A row is valid when the command succeeded, mirror-clone reported `method: torrent` (and `verified: signature` for d), and its refs and HEAD equal those of a. `indexedBy` is `git` when git\'s index-pack indexed the pack, `signed-index` when the publisher\'s signed .idx was used as it is (the signed fast path). On loopback the origin\'s bandwidth costs nothing, so a is close to the floor b; the d / a target is about an origin behind a real network.',
+    '',
+    r.clone === null ? skipped('--only') : cloneSection(r.clone, r.seeders),
+    '',
+    '## 2. Publish',
+    '',
+    r.publish === null ? skipped('--only') : publishSection(r.publish),
+    '',
+    '## 3. Download engine',
+    '',
+    r.engine === null ? skipped('--only') : engineSection(r.engine),
+    '',
+    '## 4. Peak RSS with a ~1 GB bundle',
+    '',
+    r.rss === null ? skipped('add --rss-gb, or run --size large') : rssSection(r.rss),
+    '',
+    '## 5. Scale',
+    '',
+    r.scale === null ? skipped('add --scale') : r.scale.markdown,
+    '',
+    '## RSS probe check',
+    '',
+    r.probe === null ? 'Not run in this invocation.' : probeSection(r.probe),
+    ...(r.notes.length === 0 ? [] : ['', '## Notes', '', ...r.notes.map(n => `- ${n}`)]),
+    '',
+    '## How to reproduce',
+    '',
+    '```sh',
+    'apt-get install -y aria2 time      # aria2c for the engine comparison, GNU time for the probe check',
+    'npm ci',
+    `${r.command}`,
+    'npm run bench -- --size small      # a few minutes',
+    'npm run bench -- --size large      # the real run; includes the ~1 GB RSS check (--no-rss-gb to skip)',
+    '```',
+    '',
+    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss`, `--rss-gb` / `--no-rss-gb`, `--scale`, `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
+    ''
+  ]
+  return parts.join('\n')
+}

@@ -1,0 +1,195 @@
+// npm run bench [-- --size small|large] [--repeat N] [--only LIST] [--rss-gb|--no-rss-gb]
+//               [--scale] [--out FILE] [--keep] [--deadline MINUTES]
+// Every benchmark of issue 5 in one run on loopback, side by side: clone
+// (git clone over HTTP, git clone of the bundle, mirror-clone unsigned and
+// signed), publish (against git bundle create), the download engine (against
+// aria2c), peak RSS around a ~1 GB bundle, and, with --scale, bench/scale.ts.
+// Writes bench/RESULTS.md (atomically) and prints a JSON summary on stdout;
+// progress goes to stderr. Every wait has a deadline and every process and
+// server it started is stopped, also on failure or Ctrl-C.
+import { rename, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import { cloneBench, type CloneKind } from './clone-bench.js'
+import { engineBench } from './engine-bench.js'
+import { describeMachine } from './machine.js'
+import { repoRoot } from './measure.js'
+import { checkProbe } from './probe-check.js'
+import { publishBench } from './publish-bench.js'
+import { ensureBenchRepo, type BenchSize } from './repo.js'
+import { allTargets, renderMarkdown, type BenchResults, type SeederFigures } from './report.js'
+import { rssBench } from './rss-bench.js'
+import { runScale, scaleMarkdown } from './scale.js'
+import { makeKey, publishedOrigin, startLoopback, type Loopback, type Seeding } from './setup.js'
+
+const PARTS = ['clone', 'publish', 'engine', 'rss'] as const
+type Part = typeof PARTS[number]
+
+const USAGE = `usage: npm run bench -- [options]
+  --size small|large     the benchmark repository (default small: a few minutes; large: the real run)
+  --repeat N             runs of each measurement (default 3)
+  --only LIST            comma-separated subset of ${PARTS.join(',')} (default: all; rss only with --rss-gb or --size large)
+  --rss-gb, --no-rss-gb  peak RSS of mirror-clone and mirror-seed around a ~1 GB bundle (default: on for --size large)
+  --scale                also run bench/scale.ts (runScale) and include its table
+  --out FILE             where to write the results (default bench/RESULTS.md)
+  --keep                 keep the temporary directory
+  --deadline MINUTES     give up (and clean up) after this long (default 20 for small, 240 for large)`
+
+interface Options { size: BenchSize, repeat: number, parts: Set<Part>, scale: boolean, out: string, keep: boolean, deadlineMs: number, only: string[] }
+
+const OPTIONS = {
+  size: { type: 'string', default: 'small' },
+  repeat: { type: 'string', default: '3' },
+  only: { type: 'string' },
+  'rss-gb': { type: 'boolean' },
+  'no-rss-gb': { type: 'boolean' },
+  scale: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+  deadline: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false }
+} as const
+
+function options (argv: string[]): Options {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  const { values } = parsed
+  if (values.help === true) { process.stdout.write(`${USAGE}\n`); process.exit(0) }
+  const size = values.size as BenchSize
+  if (size !== 'small' && size !== 'large') throw new UsageError(`--size is small or large, not ${String(values.size)}`)
+  const repeat = Number(values.repeat)
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) throw new UsageError('--repeat takes a whole number from 1 to 50')
+  const only = values.only === undefined ? [] : values.only.split(',').map(s => s.trim()).filter(Boolean)
+  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part ${p} (${PARTS.join(', ')})`)
+  const rssGb = values['no-rss-gb'] === true ? false : values['rss-gb'] === true || size === 'large' || only.includes('rss')
+  const parts = new Set<Part>((only.length > 0 ? only as Part[] : [...PARTS]).filter(p => p !== 'rss' || rssGb))
+  const minutes = values.deadline === undefined ? (size === 'large' ? 240 : 20) : Number(values.deadline)
+  if (!(minutes > 0)) throw new UsageError('--deadline takes minutes > 0')
+  return {
+    size, repeat, parts, only, scale: values.scale === true, keep: values.keep === true,
+    out: path.resolve(values.out ?? path.join(repoRoot(), 'bench', 'RESULTS.md')),
+    deadlineMs: minutes * 60_000
+  }
+}
+
+class UsageError extends Error {}
+
+
+const t0 = performance.now()
+const log = (line: string): void => { process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`) }
+
+function commandLine (argv: string[]): string {
+  const args = argv.map(a => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args === '' ? '' : ` -- ${args}`}`
+  return `node ${path.relative(repoRoot(), process.argv[1] ?? 'bench/run.js')}${args === '' ? '' : ` ${args}`}`
+}
+
+/** What a stopped seeder says about itself. */
+async function seederFigures (s: Seeding): Promise<SeederFigures> {
+  const { summary, rss } = await s.stop()
+  const num = (v: unknown): number | null => typeof v === 'number' ? v : null
+  return { rssKiB: rss?.maxRSSKiB ?? null, uploaded: num(summary?.uploaded), peersServed: num(summary?.peersServed) }
+}
+
+let lb: Loopback | null = null
+
+async function main (argv: string[]): Promise<void> {
+  const o = options(argv)
+  const notes: string[] = []
+  const date = new Date().toISOString()
+  log(`${[...o.parts].join(', ')}${o.scale ? ', scale' : ''}; --size ${o.size}, --repeat ${o.repeat}`)
+  const machine = describeMachine()
+  const repo = await ensureBenchRepo(o.size, { log })
+  log(`repository ${repo.dir}: ${repo.commits} commits, ${repo.objects} objects, pack ${(repo.packBytes / 1e6).toFixed(1)} MB`)
+  const r: BenchResults = {
+    date, command: commandLine(argv), machine, repo, notes,
+    options: { size: o.size, repeat: o.repeat, rssGb: o.parts.has('rss'), scale: o.scale, only: o.only },
+    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, seconds: 0
+  }
+  lb = await startLoopback({ log, keep: o.keep })
+  try {
+    const key = await makeKey(lb)
+    if (o.parts.has('clone') || o.parts.has('engine')) {
+      const unsigned = await publishedOrigin(lb, repo.dir, { name: 'unsigned', key: null, bundleBytes: repo.packBytes })
+      const signed = o.parts.has('clone') ? await publishedOrigin(lb, repo.dir, { name: 'signed', key, bundleBytes: repo.packBytes }) : null
+      try {
+        if (signed !== null) r.clone = await cloneBench(lb, { unsigned, signed }, { repeat: o.repeat })
+        if (o.parts.has('engine')) r.engine = await engineBench(lb, unsigned, { repeat: o.repeat })
+        log('checking the RSS probe against /usr/bin/time')
+        r.probe = await checkProbe(lb, unsigned)
+      } finally {
+        r.seeders = { unsigned: await seederFigures(unsigned.seeder), signed: signed === null ? { rssKiB: null, uploaded: null, peersServed: null } : await seederFigures(signed.seeder) }
+      }
+    }
+    if (o.parts.has('publish')) r.publish = await publishBench(lb, repo, key, { repeat: o.repeat })
+    if (o.parts.has('rss')) r.rss = await rssBench(lb)
+  } finally {
+    await lb.close()
+  }
+  if (o.scale) {
+    log('scale: bench/scale.ts runScale')   // its own loopback world, started after ours is gone
+    const result = await runScale({ repoDir: repo.dir, log })
+    r.scale = { markdown: scaleMarkdown(result), result }
+  }
+  for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? [])]) {
+    if (!row.valid) notes.push(`invalid run: ${row.kind} run ${row.run}: ${row.note ?? ''}`)
+  }
+  if (r.probe?.agrees === false) notes.push(r.probe.note ?? 'the RSS probe check failed')
+  r.seconds = (performance.now() - t0) / 1000
+  r.machine.loadEnd = os.loadavg()[0]!
+
+  const tmp = `${o.out}.tmp-${process.pid}`
+  await writeFile(tmp, renderMarkdown(r))
+  await rename(tmp, o.out)
+  log(`wrote ${o.out}`)
+  process.stdout.write(JSON.stringify(summaryJson(r, o.out), null, 2) + '\n')
+}
+
+function summaryJson (r: BenchResults, out: string): Record<string, unknown> {
+  const s = r.clone?.summary
+  const clone = s === undefined ? null : Object.fromEntries((Object.keys(s) as CloneKind[]).map(k => [k, s[k]]))
+  return {
+    results: out,
+    command: r.command,
+    date: r.date,
+    seconds: Math.round(r.seconds),
+    repo: { version: r.repo.version, commits: r.repo.commits, objects: r.repo.objects, tags: r.repo.tags, packBytes: r.repo.packBytes, bundleBytes: r.clone?.bundleBytes ?? null },
+    targets: allTargets(r).map(t => ({ name: t.name, value: t.value, limit: `${t.op} ${t.limit}`, pass: t.pass })),
+    clone,
+    publish: r.publish?.medians ?? null,
+    engine: r.engine === null ? null : { bundleBytes: r.engine.bundleBytes, medianRateMBs: r.engine.medianRate, medianInnerRateMBs: r.engine.medianInnerRate },
+    rss: r.rss === null ? null : { bundleBytes: r.rss.bundleBytes, cloneKiB: r.rss.clone.rssKiB, seedKiB: r.rss.seed.rssKiB, idleSeedKiB: r.rss.idleSeedKiB, publishKiB: r.rss.publish.rssKiB },
+    seeders: r.seeders,
+    scale: r.scale?.result ?? null,
+    probeCheck: r.probe,
+    notes: r.notes
+  }
+}
+
+/** Ends the run on a deadline or a signal: stop everything started, then exit. */
+function abort (why: string, code: number): void {
+  log(`${why}: stopping everything`)
+  const done = (): never => process.exit(code)
+  setTimeout(done, 30_000).unref()
+  void (lb?.close() ?? Promise.resolve()).finally(done)
+}
+
+const argv = process.argv.slice(2)
+let deadline: NodeJS.Timeout | undefined
+try {
+  deadline = setTimeout(() => abort('deadline reached', 1), options(argv).deadlineMs)
+  deadline.unref()
+} catch { /* options() reports it below */ }
+process.once('SIGINT', () => abort('interrupted', 130))
+process.once('SIGTERM', () => abort('terminated', 143))
+
+main(argv).catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof UsageError ? `${err.message}\n${USAGE}` : (err as Error).stack ?? String(err)}\n`)
+  process.exitCode = err instanceof UsageError ? 2 : 1
+}).finally(() => clearTimeout(deadline))
