@@ -5,7 +5,7 @@
 //
 //   npx tsc -p . --outDir .build-scale
 //   node .build-scale/bench/scale.js [--counts 1,4,8] [--rate 40mbit|auto] [--delay-ms 5]
-//        [--repo BARE_REPO_DIR] [--cases bittorrent,http,bundle-uri] [--json-only]
+//        [--repo BARE_REPO_DIR | --size small|large] [--cases bittorrent,http,bundle-uri] [--json-only]
 //
 // Needs root (ip netns, veth, tc). The seeder host is a network namespace
 // (gtm-bench-seed, 10.213.0.2) joined to the root namespace (10.213.0.1) by a
@@ -65,6 +65,8 @@ export interface ScaleRow {
   swarmBytes: number | null
   peerToPeerBytes: number | null
   webSeedBytes: number | null
+  /** response bytes the origin's git server sent during the round (all clients) */
+  originBytes: number
   /** all clients completed (bittorrent: from the swarm, method "torrent") */
   ok: boolean
   clients: ScaleClient[]
@@ -80,6 +82,8 @@ export interface ScaleResult {
     bundleBytes: number
     bundleFile: string
     repo: string
+    /** the project's commit (and whether src/ had uncommitted changes) the executables were built from */
+    commit: string
     infoHash: string
     pieceLength: number | null
     counts: number[]
@@ -207,6 +211,7 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
         bundleBytes,
         bundleFile: published.bundle.path,
         repo: o.repoDir ?? 'generated: fixtures/make-repo.ts, 40 commits, 4 x 8 MiB binary files',
+        commit: await sourceCommit(env),
         infoHash: published.infoHash,
         pieceLength,
         counts,
@@ -237,12 +242,14 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
         await tracker.close()
         tracker = await startBenchTracker(ns.rootAddr, trackerPort)
         log(`-- ${c}, N = ${n}`)
+        server.resetStats()
         let row: ScaleRow
         if (c === 'bittorrent') {
           row = await bittorrentRound({ n, ns, env, roundDir, tracker, infoHash: published.infoHash, seedArgs, cloneArgs, work, bundleBytes, deadlineMs: roundDeadlineMs(n), log })
         } else {
           row = await httpRound({ n, ns, env, roundDir, bundleFile: published.bundle.path, bundleBytes, originUrl, bundleUri: c === 'bundle-uri', deadlineMs: roundDeadlineMs(n), log })
         }
+        row.originBytes = server.bytesSent
         r.rows.push(row)
         log(`   all done ${row.allDoneSeconds} s (downloads ${row.downloadsDoneSeconds} s), seeder sent ${formatBytes(row.seederTxBytes)} = ${row.uploadRatio} x bundle${row.ok ? '' : '  (NOT ALL CLIENTS OK)'}`)
         await rm(roundDir, { recursive: true, force: true, maxRetries: 3 })
@@ -332,6 +339,7 @@ async function bittorrentRound (o: RoundCommon & {
       swarmBytes: swarm,
       peerToPeerBytes: payload === null ? null : swarm - payload,
       webSeedBytes: clients.reduce((s, c) => s + (c.report?.bytes.webSeed ?? 0), 0),
+      originBytes: 0,
       ok: clients.every(c => c.ok),
       clients
     }
@@ -399,6 +407,7 @@ async function httpRound (o: RoundCommon & { bundleFile: string, originUrl: stri
       swarmBytes: null,
       peerToPeerBytes: null,
       webSeedBytes: null,
+      originBytes: 0,
       ok: clients.every(c => c.ok),
       clients
     }
@@ -442,14 +451,15 @@ export function scaleMarkdown (r: ScaleResult): string {
     '"seeder upload" is what the seeder\'s interface sent during the round (tx_bytes, IP/TCP headers included, about 3-5 % over the payload); ' +
       '"payload" is what the seeder process counted (mirror-seed\'s summary, or the HTTP server\'s body bytes). ' +
       '"all done" runs from starting the N clients until the last exits; for mirror-clone "downloads done" stops when the last client had the whole bundle ' +
-      '(before indexing and the origin fetch, which run on the same CPUs for all clients).',
+      '(before indexing and the origin fetch, which run on the same CPUs for all clients). ' +
+      '"between clients" is the sum of the clients\' bytes.swarm minus the seeder\'s payload; "origin sent" is what the git server sent (all clients).',
     '',
-    '| case | N | all done (s) | downloads done (s) | per-client median (s) | seeder upload (MiB) | payload (MiB) | upload / bundle | between clients (MiB) | ok |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|'
+    '| case | N | all done (s) | downloads done (s) | per-client median (s) | seeder upload (MiB) | payload (MiB) | upload / bundle | between clients (MiB) | origin sent (MiB) | ok |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|'
   ]
   for (const row of r.rows) {
     const median = row.medianDownloadSeconds === null ? `${row.medianClientSeconds}` : `${row.medianClientSeconds} (download ${row.medianDownloadSeconds})`
-    lines.push(`| ${row.case} | ${row.n} | ${row.allDoneSeconds} | ${row.downloadsDoneSeconds} | ${median} | ${mib(row.seederTxBytes)} | ${mib(row.seederPayloadBytes)} | ${row.uploadRatio} | ${mib(row.peerToPeerBytes)} | ${row.ok ? 'yes' : 'NO'} |`)
+    lines.push(`| ${row.case} | ${row.n} | ${row.allDoneSeconds} | ${row.downloadsDoneSeconds} | ${median} | ${mib(row.seederTxBytes)} | ${mib(row.seederPayloadBytes)} | ${row.uploadRatio} | ${mib(row.peerToPeerBytes)} | ${mib(row.originBytes)} | ${row.ok ? 'yes' : 'NO'} |`)
   }
   const t = r.targets
   const maxN = Math.max(...s.counts)
@@ -485,6 +495,15 @@ function parseReport (stdout: string): NonNullable<ScaleClient['report']> {
     seconds: json.seconds as Record<string, number>,
     bytes: json.bytes as { swarm: number, webSeed: number, origin: number }
   }
+}
+
+async function sourceCommit (env: NodeJS.ProcessEnv): Promise<string> {
+  const root = path.resolve(here, '..', '..')
+  try {
+    const head = await git(['rev-parse', '--short=12', 'HEAD'], { cwd: root, env })
+    const dirty = await git(['status', '--porcelain', '--', 'src'], { cwd: root, env })
+    return dirty === '' ? head : `${head} + uncommitted changes in src/`
+  } catch { return 'unknown' }
 }
 
 async function torrentPieceLength (file: string): Promise<number | null> {
@@ -530,6 +549,7 @@ async function cli (argv: string[]): Promise<void> {
       rate: { type: 'string' },
       'delay-ms': { type: 'string' },
       repo: { type: 'string' },
+      size: { type: 'string' },
       cases: { type: 'string' },
       'json-only': { type: 'boolean' }
     }
@@ -539,6 +559,13 @@ async function cli (argv: string[]): Promise<void> {
   if (values.rate !== undefined) o.rate = values.rate
   if (values['delay-ms'] !== undefined) o.delayMs = Number(values['delay-ms'])
   if (values.repo !== undefined) o.repoDir = values.repo
+  if (values.size !== undefined) {
+    if (values.repo !== undefined) throw new Error('--repo and --size exclude each other')
+    if (values.size !== 'small' && values.size !== 'large') throw new Error('--size is small or large')
+    const specifier: string = './repo.js'   // the shared benchmark repository (bench/repo.ts)
+    const { ensureBenchRepo } = await import(specifier) as { ensureBenchRepo: (size: string, o?: { log?: (s: string) => void }) => Promise<{ dir: string }> }
+    o.repoDir = (await ensureBenchRepo(values.size, { log: o.log! })).dir
+  }
   if (values.cases !== undefined) {
     const cs = values.cases.split(',')
     for (const c of cs) if (!['bittorrent', 'http', 'bundle-uri'].includes(c)) throw new Error(`unknown case ${c} (bittorrent, http, bundle-uri)`)
