@@ -16,7 +16,7 @@
 // leaves the machine: one tracker of our own, no DHT, no LSD, no UPnP, and the
 // publish has no web seed (checked: webSeeds [] and every report's
 // bytes.webSeed is 0).
-import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises'
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -26,11 +26,18 @@ import { makeRepo } from '../fixtures/make-repo.js'
 import { formatBytes } from '../src/core/format.js'
 import { git, makeTestEnv, pinnedEnv, type TestEnv } from '../test/helpers/env.js'
 import { startGitServer, type GitServer } from '../test/helpers/git-server.js'
-import { killAll, runProcess, startProcess, type Running } from '../test/helpers/processes.js'
+import { aria2Args } from '../test/helpers/aria2.js'
+import { freePort } from '../test/helpers/wait.js'
+import { killAll, runProcess, startProcess, type RunResult, type Running } from '../test/helpers/processes.js'
 import { createNetns, parseRate, type Netns } from './scale/netns.js'
 import { startBenchTracker, type BenchTracker } from './scale/tracker.js'
 
-export type ScaleCaseName = 'bittorrent' | 'http' | 'bundle-uri'
+/**
+ * bittorrent: N mirror-clone; http: N curl of the bundle from the seeder host; bundle-uri: N
+ * `git clone --bundle-uri` from there; aria2: N aria2c downloading the published torrent from the
+ * same mirror-seed (a reference: another client's piece selection against the same seeder).
+ */
+export type ScaleCaseName = 'bittorrent' | 'http' | 'bundle-uri' | 'aria2'
 
 export interface ScaleClient {
   /** seconds from the start of the round to this client's exit */
@@ -41,6 +48,8 @@ export interface ScaleClient {
   seconds: number
   /** mirror-clone only: its report's seconds and bytes */
   report?: { method: string, fallbackReason: string | null, seconds: Record<string, number>, bytes: { swarm: number, webSeed: number, origin: number } }
+  /** mirror-clone only: its plain progress lines (about every 5 s): seconds into the round, percent, peers */
+  progress?: Array<[number, number, number]>
   ok: boolean
   error?: string
 }
@@ -61,6 +70,10 @@ export interface ScaleRow {
   seederPayloadBytes: number | null
   /** seederTxBytes / bundle size */
   uploadRatio: number
+  /** the seeder interface's bytes sent in each second of the round */
+  txPerSecond: number[]
+  /** seederTxBytes / (rate x downloadsDoneSeconds): how busy the limited link was until the last bundle was whole */
+  linkBusy: number
   /** bittorrent: sum of the clients' bytes.swarm, and what of it came from other clients (sum minus the seeder's payload) */
   swarmBytes: number | null
   peerToPeerBytes: number | null
@@ -104,6 +117,8 @@ export interface ScaleResult {
     timeOk: boolean | null
     httpUploadRatioAtMaxN: number | null
     httpTimeRatioAtMaxN: number | null
+    /** every case at its largest N: seeder upload / bundle, and all-done time over the same case's N = 1 */
+    perCase: Array<{ case: ScaleCaseName, n: number, uploadRatio: number, timeRatio: number | null }>
   }
 }
 
@@ -144,7 +159,9 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
     await netns?.remove().catch(err => log(`cleanup: ${(err as Error).message}`))
     await te?.cleanup().catch(() => {})
   })())
+  const interrupted = { by: null as NodeJS.Signals | null }
   const onSignal = (sig: NodeJS.Signals): void => {
+    interrupted.by = sig
     log(`${sig}: cleaning up`)
     void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
   }
@@ -222,6 +239,7 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
           seeder: `ip netns exec ${netns.name} mirror-seed ${seedArgs.join(' ')}`,
           client: `mirror-clone ${cloneArgs('<cache>', '<dir>').join(' ')}`,
           http: `curl -sS --fail -o <file> http://${netns.nsAddr}:<port>/${path.basename(published.bundle.path)}  (server: ip netns exec ${netns.name} node bench/scale/http-serve.js)`,
+          aria2: `aria2c --no-conf=true --enable-dht=false --bt-enable-lpd=false --enable-peer-exchange=false --seed-time=0 ... ${path.basename(published.torrent)}`,
           'bundle-uri': `git clone --bundle-uri=http://${netns.nsAddr}:<port>/${path.basename(published.bundle.path)} ${originUrl} <dir>`,
           tc: shaped.delayMs > 0
             ? `tc -n ${netns.name} qdisc add dev ${netns.nsIf} root handle 1: netem delay ${delayMs}ms; tc -n ${netns.name} qdisc add dev ${netns.nsIf} parent 1:1 handle 10: tbf rate ${rate} ...; tc qdisc add dev ${netns.rootIf} root netem delay ${delayMs}ms`
@@ -229,7 +247,7 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
         }
       },
       rows: [],
-      targets: { uploadRatioAtMaxN: null, uploadOk: null, timeRatioAtMaxN: null, downloadTimeRatioAtMaxN: null, timeOk: null, httpUploadRatioAtMaxN: null, httpTimeRatioAtMaxN: null }
+      targets: { uploadRatioAtMaxN: null, uploadOk: null, timeRatioAtMaxN: null, downloadTimeRatioAtMaxN: null, timeOk: null, httpUploadRatioAtMaxN: null, httpTimeRatioAtMaxN: null, perCase: [] }
     }
     // Generous bounds: even N full transfers one after the other, plus the clones' own work.
     const roundDeadlineMs = (n: number): number => Math.round((120 + 3 * n * lineRateSeconds) * 1000)
@@ -237,6 +255,7 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
 
     for (const n of counts) {
       for (const c of cases) {
+        if (interrupted.by !== null) throw new Error(`interrupted by ${interrupted.by}`)
         const roundDir = path.join(dir, `round-${c}-${n}`)
         await mkdir(roundDir, { recursive: true })
         await tracker.close()
@@ -244,10 +263,10 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
         log(`-- ${c}, N = ${n}`)
         server.resetStats()
         let row: ScaleRow
-        if (c === 'bittorrent') {
-          row = await bittorrentRound({ n, ns, env, roundDir, tracker, infoHash: published.infoHash, seedArgs, cloneArgs, work, bundleBytes, deadlineMs: roundDeadlineMs(n), log })
+        if (c === 'bittorrent' || c === 'aria2') {
+          row = await bittorrentRound({ interrupted, n, ns, env, roundDir, tracker, infoHash: published.infoHash, seedArgs, cloneArgs, work, bundleBytes, rateBytesPerSecond: rateBits / 8, deadlineMs: roundDeadlineMs(n), log, aria2: c === 'aria2' ? published.torrent : null })
         } else {
-          row = await httpRound({ n, ns, env, roundDir, bundleFile: published.bundle.path, bundleBytes, originUrl, bundleUri: c === 'bundle-uri', deadlineMs: roundDeadlineMs(n), log })
+          row = await httpRound({ interrupted, n, ns, env, roundDir, bundleFile: published.bundle.path, bundleBytes, rateBytesPerSecond: rateBits / 8, originUrl, bundleUri: c === 'bundle-uri', deadlineMs: roundDeadlineMs(n), log })
         }
         row.originBytes = server.bytesSent
         r.rows.push(row)
@@ -266,11 +285,14 @@ export async function runScale (o: ScaleOptions = {}): Promise<ScaleResult> {
 }
 
 interface RoundCommon {
+  /** set by SIGINT/SIGTERM: start nothing more */
+  interrupted: { by: NodeJS.Signals | null }
   n: number
   ns: Netns
   env: NodeJS.ProcessEnv
   roundDir: string
   bundleBytes: number
+  rateBytesPerSecond: number
   deadlineMs: number
   log: (s: string) => void
 }
@@ -286,6 +308,8 @@ async function clientEnv (base: NodeJS.ProcessEnv, dir: string): Promise<NodeJS.
 
 async function bittorrentRound (o: RoundCommon & {
   tracker: BenchTracker, infoHash: string, seedArgs: string[], cloneArgs: (cache: string, dest: string) => string[], work: string
+  /** the .torrent: aria2c downloads it instead of mirror-clone cloning */
+  aria2: string | null
 }): Promise<ScaleRow> {
   // A fresh seeder per round: no peers, choke state or counters carried over. The store's bundle
   // was verified at publish, so it starts without hashing.
@@ -296,12 +320,25 @@ async function bittorrentRound (o: RoundCommon & {
     const envs: NodeJS.ProcessEnv[] = []
     for (let i = 0; i < o.n; i++) envs.push(await clientEnv(o.env, path.join(o.roundDir, `client-${i}`)))
     const before = await o.ns.counters()
+    if (o.interrupted.by !== null) throw new Error(`interrupted by ${o.interrupted.by}`)
     const t0 = Date.now()
+    const sampler = sampleTx(o.ns)
     const clients = await Promise.all(envs.map(async (env, i): Promise<ScaleClient> => {
       const cwd = path.join(o.roundDir, `client-${i}`)
       try {
-        const res = await runProcess(process.execPath, [RUN_BIN, 'mirror-clone', ...o.cloneArgs(path.join(cwd, 'cache'), 'clone')], { cwd, env, timeoutMs: o.deadlineMs })
+        if (o.aria2 !== null) {
+          const res = await runProcess('aria2c', await aria2ScaleArgs(o.aria2, cwd, o.deadlineMs), { cwd, env, timeoutMs: o.deadlineMs })
+          const doneAt = round((Date.now() - t0) / 1000)
+          const size = await stat(path.join(cwd, 'dl', path.basename(o.aria2, '.torrent'))).then(st => st.size, () => -1)
+          const ok = res.code === 0 && size === o.bundleBytes
+          return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok, ...(ok ? {} : { error: `aria2c exit ${res.code}, ${size} bytes: ${res.stdout.slice(-500)}` }) }
+        }
+        const res = await runTimed(process.execPath, [RUN_BIN, 'mirror-clone', ...o.cloneArgs(path.join(cwd, 'cache'), 'clone')], { cwd, env, timeoutMs: o.deadlineMs, t0 })
         const doneAt = (Date.now() - t0) / 1000
+        const progress = res.lines.flatMap(([at, l]): Array<[number, number, number]> => {
+          const m = /^download\s+(\d+)%.*\bpeers (\d+)/.exec(l)
+          return m === null ? [] : [[at, Number(m[1]), Number(m[2])]]
+        })
         if (res.code !== 0) return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: false, error: `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}` }
         const report = parseReport(res.stdout)
         const s = report.seconds
@@ -312,6 +349,7 @@ async function bittorrentRound (o: RoundCommon & {
           downloadDoneAt: round(doneAt - afterDownload),
           seconds: s.total ?? doneAt,
           report,
+          progress,
           ok,
           ...(ok ? {} : { error: `method ${report.method}${report.fallbackReason === null ? '' : `: ${report.fallbackReason}`}, webSeed ${report.bytes.webSeed}` })
         }
@@ -322,23 +360,27 @@ async function bittorrentRound (o: RoundCommon & {
     }))
     const allDone = (Date.now() - t0) / 1000
     const after = await o.ns.counters()
+    const txPerSecond = await sampler.stop()
     const payload = await stopSeeder(seeder)
     const swarm = clients.reduce((s, c) => s + (c.report?.bytes.swarm ?? 0), 0)
     const tx = after.txBytes - before.txBytes
     for (const c of clients) if (!c.ok) o.log(`   client failed: ${c.error ?? '?'}`)
     return {
-      case: 'bittorrent',
+      case: o.aria2 === null ? 'bittorrent' : 'aria2',
       n: o.n,
       allDoneSeconds: round(allDone),
       downloadsDoneSeconds: round(Math.max(...clients.map(c => c.downloadDoneAt))),
       medianClientSeconds: round(median(clients.map(c => c.seconds))),
-      medianDownloadSeconds: round(median(clients.map(c => c.report?.seconds.download ?? NaN))),
+      medianDownloadSeconds: o.aria2 === null ? round(median(clients.map(c => c.report?.seconds.download ?? NaN))) : null,
       seederTxBytes: tx,
       seederPayloadBytes: payload,
       uploadRatio: round(tx / o.bundleBytes),
-      swarmBytes: swarm,
-      peerToPeerBytes: payload === null ? null : swarm - payload,
-      webSeedBytes: clients.reduce((s, c) => s + (c.report?.bytes.webSeed ?? 0), 0),
+      txPerSecond,
+      linkBusy: round(tx / (o.rateBytesPerSecond * Math.max(...clients.map(c => c.downloadDoneAt)))),
+      // aria2c: every client got the whole bundle from peers (no web seed in the torrent)
+      swarmBytes: o.aria2 === null ? swarm : o.n * o.bundleBytes,
+      peerToPeerBytes: payload === null ? null : (o.aria2 === null ? swarm : o.n * o.bundleBytes) - payload,
+      webSeedBytes: o.aria2 === null ? clients.reduce((s, c) => s + (c.report?.bytes.webSeed ?? 0), 0) : null,
       originBytes: 0,
       ok: clients.every(c => c.ok),
       clients
@@ -346,6 +388,52 @@ async function bittorrentRound (o: RoundCommon & {
   } finally {
     await seeder.stop('SIGTERM', 10_000)
   }
+}
+
+/** aria2c as the test helpers run it (no DHT, LPD, PEX, config file), but on every interface: the seeder is not on loopback. */
+async function aria2ScaleArgs (torrent: string, cwd: string, deadlineMs: number): Promise<string[]> {
+  const ports = [await freePort(), await freePort(), await freePort()]
+  return aria2Args(torrent, path.join(cwd, 'dl'), ports, { timeoutMs: deadlineMs, stallSeconds: 120 }).filter(a => !a.startsWith('--interface='))
+}
+
+/** The seeder interface's tx bytes, sampled every second until stop(). */
+function sampleTx (ns: Netns): { stop: () => Promise<number[]> } {
+  const perSecond: number[] = []
+  let last: number | null = null
+  let stopped = false
+  const loop = (async () => {
+    let next = Date.now()
+    while (!stopped) {
+      const tx = await ns.counters().then(c => c.txBytes, () => null)
+      if (tx !== null) {
+        if (last !== null) perSecond.push(tx - last)
+        last = tx
+      }
+      next += 1000
+      await delay(Math.max(0, next - Date.now()))
+    }
+  })()
+  return { stop: async () => { stopped = true; await loop; return perSecond } }
+}
+
+/** runProcess, plus the time each stderr line arrived (seconds since t0). */
+async function runTimed (command: string, args: string[], o: { cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, t0: number }): Promise<RunResult & { lines: Array<[number, string]> }> {
+  const p = startProcess(command, args, { cwd: o.cwd, env: o.env })
+  const lines: Array<[number, string]> = []
+  let partial = ''
+  p.child.stderr?.on('data', (chunk: string | Buffer) => {
+    const at = (Date.now() - o.t0) / 1000
+    const text = partial + chunk.toString()
+    const parts = text.split('\n')
+    partial = parts.pop() ?? ''
+    for (const l of parts) lines.push([round(at), l])
+  })
+  let timedOut = false
+  const timer = setTimeout(() => { timedOut = true; void p.stop('SIGTERM', 2000) }, o.timeoutMs)
+  const st = await p.exited.finally(() => clearTimeout(timer))
+  if (timedOut) throw new Error(`${path.basename(args[1] ?? command)} timed out after ${o.timeoutMs} ms: ${p.stderr().trim().split('\n').pop() ?? ''}`)
+  if (st.error !== undefined) throw new Error(`cannot run ${command}: ${st.error.message}`)
+  return { code: st.code, signal: st.signal, stdout: p.stdout(), stderr: p.stderr(), lines }
 }
 
 async function stopSeeder (seeder: Running): Promise<number | null> {
@@ -368,7 +456,9 @@ async function httpRound (o: RoundCommon & { bundleFile: string, originUrl: stri
     const envs: NodeJS.ProcessEnv[] = []
     for (let i = 0; i < o.n; i++) envs.push(await clientEnv(o.env, path.join(o.roundDir, `client-${i}`)))
     const before = await o.ns.counters()
+    if (o.interrupted.by !== null) throw new Error(`interrupted by ${o.interrupted.by}`)
     const t0 = Date.now()
+    const sampler = sampleTx(o.ns)
     const clients = await Promise.all(envs.map(async (env, i): Promise<ScaleClient> => {
       const cwd = path.join(o.roundDir, `client-${i}`)
       try {
@@ -389,6 +479,7 @@ async function httpRound (o: RoundCommon & { bundleFile: string, originUrl: stri
     }))
     const allDone = (Date.now() - t0) / 1000
     const after = await o.ns.counters()
+    const txPerSecond = await sampler.stop()
     await srv.stop('SIGTERM', 5000)
     const last = srv.stdout().trim().split('\n').pop() ?? ''
     const served = last.includes('bytesSent') ? (JSON.parse(last) as { bytesSent: number }).bytesSent : null
@@ -404,6 +495,8 @@ async function httpRound (o: RoundCommon & { bundleFile: string, originUrl: stri
       seederTxBytes: tx,
       seederPayloadBytes: served,
       uploadRatio: round(tx / o.bundleBytes),
+      txPerSecond,
+      linkBusy: round(tx / (o.rateBytesPerSecond * Math.max(...clients.map(c => c.downloadDoneAt)))),
       swarmBytes: null,
       peerToPeerBytes: null,
       webSeedBytes: null,
@@ -432,7 +525,14 @@ function targets (rows: ScaleRow[]): ScaleResult['targets'] {
     downloadTimeRatioAtMaxN: first !== undefined && top !== undefined && top.n > 1 ? round(top.downloadsDoneSeconds / first.downloadsDoneSeconds) : null,
     timeOk: timeRatio === null ? null : top!.ok && timeRatio <= 2.5,
     httpUploadRatioAtMaxN: hTop?.uploadRatio ?? null,
-    httpTimeRatioAtMaxN: hFirst !== undefined && hTop !== undefined && hTop.n > 1 ? round(hTop.allDoneSeconds / hFirst.allDoneSeconds) : null
+    httpTimeRatioAtMaxN: hFirst !== undefined && hTop !== undefined && hTop.n > 1 ? round(hTop.allDoneSeconds / hFirst.allDoneSeconds) : null,
+    perCase: (['bittorrent', 'aria2', 'http', 'bundle-uri'] as const).flatMap(c => {
+      const rs = of(c)
+      const one = rs.find(r => r.n === 1)
+      const max = rs[rs.length - 1]
+      if (max === undefined) return []
+      return [{ case: c, n: max.n, uploadRatio: max.uploadRatio, timeRatio: one !== undefined && max.n > 1 ? round(max.allDoneSeconds / one.allDoneSeconds) : null }]
+    })
   }
 }
 
@@ -452,14 +552,15 @@ export function scaleMarkdown (r: ScaleResult): string {
       '"payload" is what the seeder process counted (mirror-seed\'s summary, or the HTTP server\'s body bytes). ' +
       '"all done" runs from starting the N clients until the last exits; for mirror-clone "downloads done" stops when the last client had the whole bundle ' +
       '(before indexing and the origin fetch, which run on the same CPUs for all clients). ' +
+      '"link busy" is the seeder upload over what the limited link could carry until the downloads were done. ' +
       '"between clients" is the sum of the clients\' bytes.swarm minus the seeder\'s payload; "origin sent" is what the git server sent (all clients).',
     '',
-    '| case | N | all done (s) | downloads done (s) | per-client median (s) | seeder upload (MiB) | payload (MiB) | upload / bundle | between clients (MiB) | origin sent (MiB) | ok |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|'
+    '| case | N | all done (s) | downloads done (s) | per-client median (s) | seeder upload (MiB) | payload (MiB) | upload / bundle | link busy | between clients (MiB) | origin sent (MiB) | ok |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|'
   ]
   for (const row of r.rows) {
     const median = row.medianDownloadSeconds === null ? `${row.medianClientSeconds}` : `${row.medianClientSeconds} (download ${row.medianDownloadSeconds})`
-    lines.push(`| ${row.case} | ${row.n} | ${row.allDoneSeconds} | ${row.downloadsDoneSeconds} | ${median} | ${mib(row.seederTxBytes)} | ${mib(row.seederPayloadBytes)} | ${row.uploadRatio} | ${mib(row.peerToPeerBytes)} | ${mib(row.originBytes)} | ${row.ok ? 'yes' : 'NO'} |`)
+    lines.push(`| ${row.case} | ${row.n} | ${row.allDoneSeconds} | ${row.downloadsDoneSeconds} | ${median} | ${mib(row.seederTxBytes)} | ${mib(row.seederPayloadBytes)} | ${row.uploadRatio} | ${Math.round(100 * row.linkBusy)} % | ${mib(row.peerToPeerBytes)} | ${mib(row.originBytes)} | ${row.ok ? 'yes' : 'NO'} |`)
   }
   const t = r.targets
   const maxN = Math.max(...s.counts)
@@ -469,11 +570,18 @@ export function scaleMarkdown (r: ScaleResult): string {
       `all done within 2.5 x the time of N = 1: **${t.timeRatioAtMaxN ?? '-'} x, ${t.timeOk === true ? 'met' : t.timeOk === false ? 'not met' : 'not measured'}** ` +
       `(downloads alone: ${t.downloadTimeRatioAtMaxN ?? '-'} x).`)
   }
-  if (t.httpUploadRatioAtMaxN !== null) {
-    lines.push(`HTTP at N = ${maxN}: seeder upload ${t.httpUploadRatioAtMaxN} x bundle, all done in ${t.httpTimeRatioAtMaxN ?? '-'} x the time of N = 1.`)
+  for (const p of t.perCase) {
+    if (p.case === 'bittorrent') continue
+    lines.push(`${p.case} at N = ${p.n}: seeder upload ${p.uploadRatio} x bundle, all done in ${p.timeRatio ?? '-'} x the time of its N = 1.`)
+  }
+  if (s.cases.includes('aria2')) {
+    lines.push('', 'aria2: N aria2c (rarest-first piece selection) downloading the same torrent from the same mirror-seed: ' +
+      'what the seeder and the swarm allow with another client\'s piece selection.')
   }
   lines.push('', 'Commands:', '```')
-  for (const [k, v] of Object.entries(s.commands)) lines.push(`${k}: ${v}`)
+  for (const [k, v] of Object.entries(s.commands)) {
+    if (k === 'seeder' || k === 'tc' || (k === 'client' ? s.cases.includes('bittorrent') : s.cases.includes(k as ScaleCaseName))) lines.push(`${k}: ${v}`)
+  }
   lines.push('```', '')
   return lines.join('\n')
 }
@@ -568,7 +676,7 @@ async function cli (argv: string[]): Promise<void> {
   }
   if (values.cases !== undefined) {
     const cs = values.cases.split(',')
-    for (const c of cs) if (!['bittorrent', 'http', 'bundle-uri'].includes(c)) throw new Error(`unknown case ${c} (bittorrent, http, bundle-uri)`)
+    for (const c of cs) if (!['bittorrent', 'http', 'bundle-uri', 'aria2'].includes(c)) throw new Error(`unknown case ${c} (bittorrent, http, bundle-uri, aria2)`)
     o.cases = cs as ScaleCaseName[]
   }
   const r = await runScale(o)
