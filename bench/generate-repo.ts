@@ -105,7 +105,7 @@ export async function ensureBenchRepo (
     await git(['pack-refs', '--all'], { cwd: tmp, env })
     log(`repack done in ${((performance.now() - t) / 1000).toFixed(1)} s`)
     const seconds = Math.round((performance.now() - started) / 100) / 10
-    const repo: BenchRepo = { dir, size, ...await measure(tmp, env), generateSeconds: seconds, version: GENERATOR_VERSION }
+    const repo: BenchRepo = { dir, size, ...await repoStats(tmp, env), generateSeconds: seconds, version: GENERATOR_VERSION }
     await writeFile(path.join(tmp, 'bench-repo.json'), JSON.stringify(repo, null, 2) + '\n')
     const other = o.force === true ? undefined : await cached() // a concurrent run finished first
     if (other !== undefined) { await rm(tmp, { recursive: true, force: true }); return other }
@@ -128,7 +128,8 @@ async function removeAbandoned (cacheDir: string, base: string): Promise<void> {
   }
 }
 
-async function measure (dir: string, env: NodeJS.ProcessEnv): Promise<Omit<BenchRepo, 'dir' | 'size' | 'generateSeconds' | 'version'>> {
+/** The figures RESULTS.md shows of a bare benchmark repository (bench/repo.ts measures its 1 GB one with this too). */
+export async function repoStats (dir: string, env: NodeJS.ProcessEnv): Promise<Omit<BenchRepo, 'dir' | 'size' | 'generateSeconds' | 'version'>> {
   const run = async (args: string[]): Promise<string> => await git(args, { cwd: dir, env })
   const lines = async (args: string[]): Promise<number> => { const out = await run(args); return out === '' ? 0 : out.split('\n').length }
   const packDir = path.join(dir, 'objects', 'pack')
@@ -136,12 +137,18 @@ async function measure (dir: string, env: NodeJS.ProcessEnv): Promise<Omit<Bench
   for (const name of await readdir(packDir)) if (name.endsWith('.pack')) packBytes += (await stat(path.join(packDir, name))).size
   return {
     commits: Number(await run(['rev-list', '--all', '--count'])),
-    objects: Number(/^in-pack: (\d+)$/m.exec(await run(['count-objects', '-v']))?.[1]),
+    objects: countObjects(await run(['count-objects', '-v'])),
     tags: await lines(['for-each-ref', '--format=%(refname)', 'refs/tags']),
     branches: await lines(['for-each-ref', '--format=%(refname)', 'refs/heads']),
     packBytes,
     files: await lines(['ls-tree', '-r', '--name-only', 'HEAD'])
   }
+}
+
+/** Loose and packed objects, from `git count-objects -v`. */
+function countObjects (out: string): number {
+  const n = (key: string): number => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(out)?.[1] ?? 0)
+  return n('count') + n('in-pack')
 }
 
 const data = (body: string): string => `data ${Buffer.byteLength(body)}\n${body}\n`

@@ -7,9 +7,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { makeRepo, type RepoSpec } from '../fixtures/make-repo.js'
-import { git, pinnedEnv } from '../test/helpers/env.js'
+import { pinnedEnv } from '../test/helpers/env.js'
 import { repoRoot } from '../test/helpers/processes.js'
-import type { BenchRepo, BenchSize } from './generate-repo.js'
+import { repoStats, type BenchRepo, type BenchSize } from './generate-repo.js'
 
 export { ensureBenchRepo, type BenchRepo, type BenchSize } from './generate-repo.js'
 
@@ -46,19 +46,3 @@ export async function ensureMadeRepo (m: MadeRepoSpec, o: { log?: (line: string)
   }
 }
 
-async function repoStats (dir: string, env: NodeJS.ProcessEnv): Promise<Omit<BenchRepo, 'dir' | 'size' | 'version' | 'generateSeconds'>> {
-  const g = async (args: string[]): Promise<string> => await git(args, { cwd: dir, env })
-  const count = (s: string): number => s === '' ? 0 : s.split('\n').length
-  const objects = Object.fromEntries((await g(['count-objects', '-v'])).split('\n').map(l => {
-    const [k, v] = l.split(': ')
-    return [k, Number(v)]
-  })) as Record<string, number>
-  return {
-    commits: Number(await g(['rev-list', '--all', '--count'])),
-    objects: (objects.count ?? 0) + (objects['in-pack'] ?? 0),
-    tags: count(await g(['for-each-ref', '--format=%(refname)', 'refs/tags'])),
-    branches: count(await g(['for-each-ref', '--format=%(refname)', 'refs/heads'])),
-    packBytes: ((objects['size-pack'] ?? 0) + (objects.size ?? 0)) * 1024,
-    files: count(await g(['ls-tree', '-r', '--name-only', 'HEAD']))
-  }
-}

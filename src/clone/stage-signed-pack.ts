@@ -8,6 +8,7 @@ import type { BundleHeader } from '../core/bundle-header.js'
 import { MirrorError } from '../core/errors.js'
 import type { OnProgress } from '../core/progress.js'
 import type { Ref } from '../core/ref-list.js'
+import { lastBytes } from '../io/fs/last-bytes.js'
 import { packChecksumOf } from '../io/fs/pack-checksum.js'
 import type { Git } from '../io/git/run-git.js'
 import { stageRefs } from './stage-bundle.js'
@@ -40,19 +41,18 @@ export async function stageSignedPack (repo: Git, p: SignedPack, o: { onProgress
   try {
     const total = (await stat(p.file)).size - p.header.length
     let copied = 0
-    let tail: Buffer = Buffer.alloc(0)
+    const trailer = lastBytes(20)
     const watch = new Transform({
       transform (chunk: Buffer, _enc, cb) {
         copied += chunk.length
-        tail = chunk.length >= 20 ? chunk.subarray(chunk.length - 20) : Buffer.concat([tail, chunk]).subarray(-20)
         o.onProgress?.({ phase: 'index', loaded: copied, total, detail: 'pack and its signed index' })
         cb(null, chunk)
       }
     })
     made.push(`${tmp}.pack`)
     await pipeline(createReadStream(p.file, { start: p.header.length, highWaterMark: 1 << 20, ...(o.signal === undefined ? {} : { signal: o.signal }) }),
-      watch, createWriteStream(`${tmp}.pack`, { flags: 'wx', mode: 0o444 }))
-    if (!tail.equals(checksum)) throw new MirrorError('BAD_BUNDLE', 'the signed pack index names another pack than the bundle holds')
+      trailer.tap, watch, createWriteStream(`${tmp}.pack`, { flags: 'wx', mode: 0o444 }))
+    if (!trailer.bytes().equals(checksum)) throw new MirrorError('BAD_BUNDLE', 'the signed pack index names another pack than the bundle holds')
     await syncFile(`${tmp}.pack`)
     for (const [from, ext] of [[p.idx, 'idx'], [p.rev, 'rev']] as const) {
       if (from === null) continue

@@ -8,6 +8,7 @@ import { choosePieceLength, MIN_PIECE_LENGTH } from '../core/piece-length.js'
 import { PieceHasher } from '../core/piece-hasher.js'
 import { parseGitProgress, type OnProgress } from '../core/progress.js'
 import { formatRefList, type RefState } from '../core/ref-list.js'
+import { lastBytes } from '../io/fs/last-bytes.js'
 import { packChecksumOf } from '../io/fs/pack-checksum.js'
 import { readBundleHeader } from '../io/fs/read-bundle-header.js'
 import type { Git } from '../io/git/run-git.js'
@@ -162,18 +163,6 @@ function hashingTap (hashers: Array<{ update: (b: Buffer) => unknown }>, onBytes
       cb(null, chunk)
     }
   })
-}
-
-/** Keeps the last `n` bytes that passed. */
-function lastBytes (n: number): { tap: Transform, bytes: () => Buffer } {
-  let tail = Buffer.alloc(0)
-  const tap = new Transform({
-    transform (chunk: Buffer, _enc, cb) {
-      tail = chunk.length >= n ? Buffer.from(chunk.subarray(chunk.length - n)) : Buffer.concat([tail, chunk]).subarray(-n)
-      cb(null, chunk)
-    }
-  })
-  return { tap, bytes: () => tail }
 }
 
 async function * concat (first: Buffer, rest: Readable): AsyncGenerator<Buffer> {
