@@ -65,6 +65,10 @@ declare module 'webtorrent' {
     uploaded: number
     downloaded: number
     destroyed: boolean
+    /** Sent as the BEP 10 extended handshake; set fields in the torrent's 'wire' event, before it goes out. */
+    extendedHandshake: Record<string, unknown>
+    /** The BEP 10 extended handshake the peer sent, once it arrived. */
+    peerExtendedHandshake: Record<string, unknown>
   }
 
   export interface Torrent extends EventEmitter {
