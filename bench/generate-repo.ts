@@ -30,7 +30,7 @@ import { prng, randomChunks, SourceText } from '../test/helpers/fake-source.js'
 import { repoRoot } from '../test/helpers/processes.js'
 
 /** Bump whenever the generated history changes: the cache is keyed on it. */
-export const GENERATOR_VERSION = 1
+export const GENERATOR_VERSION = 2   // 2: no './' paths at the top level (version 1 made a tree entry named '.', which checkout refuses)
 
 export type BenchSize = 'small' | 'large'
 
@@ -305,6 +305,7 @@ class History {
   }
 
   private set (b: Branch, changes: Changes, file: string, blob: Blob | null): void {
+    if (file.split('/').some(c => c === '' || c === '.' || c === '..')) throw new Error(`generator bug: bad path ${file}`)   // git would store it, and checkout refuse it
     if (blob === null || !b.tree.has(file)) b.paths = undefined
     if (blob === null) b.tree.delete(file); else b.tree.set(file, blob)
     b.dirty?.set(file, blob)
@@ -345,7 +346,7 @@ class History {
   private newPath (b: Branch, dir: string, kind: Kind): string {
     for (let k = 0; ; k++) {
       const base = kind === 'sh' ? `t${this.t.int(1000, 9999)}-${this.t.noun()}` : `${this.t.verb()}-${this.t.noun()}`
-      const file = `${dir}/${base}${k > 3 ? `-${k}` : ''}.${kind}`
+      const file = path.posix.join(dir, `${base}${k > 3 ? `-${k}` : ''}.${kind}`)
       if (!b.tree.has(file)) return file
     }
   }
