@@ -20,7 +20,8 @@ import { discover } from './discover.js'
 import { downloadBundle, type DownloadedBundle } from './download-bundle.js'
 import { dropStagingRefs } from './drop-staging-refs.js'
 import { initClone } from './init-clone.js'
-import { adoptPack, startIndexing, stopIndexing, type Indexing } from './index-stream.js'
+import { adoptPack, startIndexing, stopStreaming, type Indexing, type Streaming } from './index-stream.js'
+import { startCopying, type CopiedPack } from './copy-stream.js'
 import { stageBundle, stageRefs } from './stage-bundle.js'
 import { stageSignedPack } from './stage-signed-pack.js'
 
@@ -93,7 +94,8 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   deps.onClaimed?.(dest)
   deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   let bundle: DownloadedBundle | null = null
-  let stream = null as Indexing | null   // set from the download's callback
+  let stream = null as Indexing | null   // set from the download's callback: unsigned
+  let copying = null as Streaming<CopiedPack> | null   // signed
   try {
     const remote = await remoteName(deps.git)
     const layout = cloneLayout(a.mode, remote)
@@ -113,6 +115,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     // a trusted key that does not parse fails the clone: it is the user's to fix
     const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
     let verified: VerifiedBundle | null = null
+    let copied: CopiedPack | null = null   // the signed pack, copied out of the bundle as it downloaded
     try {
       if (origin.recordsError !== null) throw origin.recordsError
       if (head === null) throw new MirrorError('NO_RECORDS', 'the origin\'s HEAD names no branch it has, so git clone decides what to check out')
@@ -122,17 +125,19 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       const source = await chooseSource(origin.records, { url: origin.url, maxSize: a.maxSize })
       infoHash = sourceInfoHash(source)
       if (trust !== null) checkSource(trust, source, signed, origin.url)
-      // unsigned: git indexes the pack while it downloads (a signed one is checked whole first)
+      // unsigned: git indexes the pack while it downloads; signed: it is hashed and copied out, and checked once whole
       bundle = await downloadBundle(deps, source, {
         maxSize: a.maxSize,
         stallTimeoutMs: a.timeoutMs,
         ...optional(a.signal, deps.onProgress),
-        ...(trust !== null ? {} : { onStream: read => { stream = startIndexing(deps, read, a.signal) } })
+        onStream: read => { if (trust === null) stream = startIndexing(deps, read, a.signal); else copying = startCopying(deps, read, a.signal) }
       })
       stream?.downloaded()
       if (trust !== null) {
         deps.onProgress?.({ phase: 'verify', detail: 'push object and bundle digest' })
-        verified = await verifyBundle(trust, bundle, { recordPush, url: origin.url, ...optional(a.signal) })
+        copied = await copying?.done.catch(() => null) ?? null   // when it failed, the file is read instead
+        if (copied !== null && copied.header.length !== bundle.header.length) copied = null
+        verified = await verifyBundle(trust, bundle, { recordPush, url: origin.url, digest: copied?.bundle ?? null, ...optional(a.signal) })
         await trust.accepted.add(verified.po)
         if (verified.notice !== null) deps.onNotice?.(verified.notice)
       }
@@ -145,7 +150,9 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       if (bundle !== null) await discard(bundle)   // refused by a check: not one byte of it is staged
       bundle = null
       verified = null
-      stream = await stopIndexing(stream)
+      stream = await stopStreaming(stream)
+      copying = await stopStreaming(copying)
+      copied = null
       deps.onNotice?.(`not using the swarm: ${fallbackReason}; cloning from the origin`)
     }
     clock.lap('download')
@@ -162,7 +169,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         if (stream !== null) staged = await stageRefs(repo, await adoptPack(await stream.done, repo))
         else staged = packIndex === null
           ? await stageBundle(repo, bundle.file, optional(a.signal, deps.onProgress))
-          : await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex }, optional(a.signal, deps.onProgress))
+          : await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex, copied }, optional(a.signal, deps.onProgress))
         indexedBy = packIndex === null ? 'git' : 'signed-index'
       } catch (err) {
         if (!isMirrorError(err) || err.code === 'ABORTED' || isLocalTrouble(err)) throw err
@@ -172,7 +179,9 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         bundle = null
         verified = null
         indexedBy = null
-        stream = await stopIndexing(stream)
+        stream = await stopStreaming(stream)
+        copying = await stopStreaming(copying)
+        copied = null
         repo = null
         await dest.undo()
       }
@@ -211,7 +220,8 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     await dest.undo()
     throw keptNote(err, bundle)
   } finally {
-    await stopIndexing(stream)
+    await stopStreaming(stream)
+    await stopStreaming(copying)
     deps.onClaimed?.(null)   // complete, or removed already
     await bundle?.release()
   }

@@ -1,9 +1,10 @@
-import { copyFile, readdir, rename, rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { parseBundleHeader, type BundleHeader } from '../core/bundle-header.js'
 import { MirrorError } from '../core/errors.js'
 import { gitProgressTo, type OnProgress } from '../core/progress.js'
 import type { Ref } from '../core/ref-list.js'
+import { moveFile } from '../io/fs/move-file.js'
 import type { Git } from '../io/git/run-git.js'
 import type { Store } from '../io/store/store.js'
 
@@ -21,6 +22,22 @@ const MAX_HEADER_BYTES = 64 * 1024 * 1024
  * written (stageRefs does that once the download is complete).
  */
 export async function indexStream (repo: Git, bytes: AsyncIterable<Buffer>, o: { onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<BundleHeader> {
+  const split = splitBundle(bytes)
+  const onStderr = gitProgressTo('index', o.onProgress)
+  await repo.run(['index-pack', '--stdin', '--fix-thin', '--check-self-contained-and-connected', ...(onStderr === undefined ? [] : ['-v'])], {
+    input: split.pack,
+    ...(onStderr === undefined ? {} : { onStderr }),
+    ...(o.signal === undefined ? {} : { signal: o.signal })
+  })
+  return split.header()
+}
+
+/**
+ * A full bundle's bytes split into its header, parsed from the first bytes
+ * (bounded), and its pack: `pack` yields the pack's bytes; `header()`
+ * returns the header once `pack` has been read to its end.
+ */
+export function splitBundle (bytes: AsyncIterable<Buffer>): { pack: AsyncGenerator<Buffer>, header: () => BundleHeader } {
   let header: BundleHeader | null = null
   async function * pack (): AsyncGenerator<Buffer> {
     let head = Buffer.alloc(0)
@@ -38,22 +55,25 @@ export async function indexStream (repo: Git, bytes: AsyncIterable<Buffer>, o: {
     }
     if (header === null) throw new MirrorError('BAD_BUNDLE', 'the bundle ends inside its header')
   }
-  const onStderr = gitProgressTo('index', o.onProgress)
-  await repo.run(['index-pack', '--stdin', '--fix-thin', '--check-self-contained-and-connected', ...(onStderr === undefined ? [] : ['-v'])], {
-    input: pack(),
-    ...(onStderr === undefined ? {} : { onStderr }),
-    ...(o.signal === undefined ? {} : { signal: o.signal })
-  })
-  if (header === null) throw new MirrorError('BAD_BUNDLE', 'the bundle ends inside its header')
-  return header
+  return {
+    pack: pack(),
+    header: () => {
+      if (header === null) throw new MirrorError('BAD_BUNDLE', 'the bundle ends inside its header')
+      return header
+    }
+  }
+}
+
+/** Work on the bundle's bytes as they download, in a scratch directory of the cache's tmp/ (index-*). */
+export interface Streaming<T> {
+  done: Promise<T>
+  stop: AbortController
+  /** The scratch directory, once made. */
+  scratch: string | null
 }
 
 /** index-pack reading the bundle as it downloads, into a scratch repository in the cache. */
-export interface Indexing {
-  done: Promise<Indexed>
-  stop: AbortController
-  /** The scratch repository, once made. */
-  scratch: string | null
+export interface Indexing extends Streaming<Indexed> {
   /** From now on its progress is shown (during the download, the download's is). */
   downloaded: () => void
 }
@@ -101,18 +121,12 @@ export async function adoptPack (indexed: Indexed, repo: Git): Promise<Ref[]> {
   const to = path.join((await repo.run(['rev-parse', '--absolute-git-dir'])).stdout.trim(), 'objects', 'pack')
   const files = (await readdir(from)).filter(f => /^pack-[0-9a-f]+\.(pack|rev|idx)$/.test(f))
   const order = (f: string): number => ['pack', 'rev', 'idx'].indexOf(f.slice(f.lastIndexOf('.') + 1))
-  for (const f of files.sort((x, y) => order(x) - order(y))) {
-    await rename(path.join(from, f), path.join(to, f)).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EXDEV') throw err
-      await copyFile(path.join(from, f), path.join(to, `tmp_${f}`))
-      await rename(path.join(to, `tmp_${f}`), path.join(to, f))
-    })
-  }
+  for (const f of files.sort((x, y) => order(x) - order(y))) await moveFile(path.join(from, f), path.join(to, f))
   return indexed.refs
 }
 
-/** Stops index-pack if it still runs, waits for it and removes its scratch repository: nothing of it outlives the clone. */
-export async function stopIndexing (s: Indexing | null): Promise<null> {
+/** Stops the work if it still runs, waits for it and removes its scratch directory: nothing of it outlives the clone. */
+export async function stopStreaming (s: Streaming<unknown> | null): Promise<null> {
   if (s === null) return null
   s.stop.abort()
   await s.done.catch(() => null)

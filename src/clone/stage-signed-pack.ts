@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { copyFile, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { BundleHeader } from '../core/bundle-header.js'
 import { MirrorError } from '../core/errors.js'
 import type { OnProgress } from '../core/progress.js'
 import type { Ref } from '../core/ref-list.js'
 import { lastBytes } from '../io/fs/last-bytes.js'
 import { packChecksumOf } from '../io/fs/pack-checksum.js'
+import { moveFile } from '../io/fs/move-file.js'
+import { pipeToFile } from '../io/fs/pipe-to-file.js'
 import type { Git } from '../io/git/run-git.js'
 import { stageRefs } from './stage-bundle.js'
 
@@ -19,6 +20,8 @@ export interface SignedPack {
   header: BundleHeader
   idx: string
   rev: string | null
+  /** The pack, already copied out of the bundle as it downloaded (startCopying): moved, not copied again. */
+  copied?: { file: string, trailer: Buffer } | null
 }
 
 /**
@@ -39,20 +42,10 @@ export async function stageSignedPack (repo: Git, p: SignedPack, o: { onProgress
   const tmp = path.join(packDir, `tmp_signed_${randomBytes(6).toString('hex')}`)
   const made: string[] = []
   try {
-    const total = (await stat(p.file)).size - p.header.length
-    let copied = 0
-    const trailer = lastBytes(20)
-    const watch = new Transform({
-      transform (chunk: Buffer, _enc, cb) {
-        copied += chunk.length
-        o.onProgress?.({ phase: 'index', loaded: copied, total, detail: 'pack and its signed index' })
-        cb(null, chunk)
-      }
-    })
     made.push(`${tmp}.pack`)
-    await pipeline(createReadStream(p.file, { start: p.header.length, highWaterMark: 1 << 20, ...(o.signal === undefined ? {} : { signal: o.signal }) }),
-      trailer.tap, watch, createWriteStream(`${tmp}.pack`, { flags: 'wx', mode: 0o444 }))
-    if (!trailer.bytes().equals(checksum)) throw new MirrorError('BAD_BUNDLE', 'the signed pack index names another pack than the bundle holds')
+    const trailer = p.copied == null ? await copyPackOut(p, `${tmp}.pack`, o) : p.copied.trailer
+    if (!trailer.equals(checksum)) throw new MirrorError('BAD_BUNDLE', 'the signed pack index names another pack than the bundle holds')
+    if (p.copied != null) await moveFile(p.copied.file, `${tmp}.pack`)
     await syncFile(`${tmp}.pack`)
     for (const [from, ext] of [[p.idx, 'idx'], [p.rev, 'rev']] as const) {
       if (from === null) continue
@@ -65,11 +58,30 @@ export async function stageSignedPack (repo: Git, p: SignedPack, o: { onProgress
       if (made.includes(`${tmp}.${ext}`)) await rename(`${tmp}.${ext}`, `${base}.${ext}`)
     }
     made.length = 0
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw new MirrorError('ABORTED', 'interrupted while moving the pack into the clone')
+    throw err
   } finally {
     for (const f of made) await rm(f, { force: true })
   }
 
   return await stageRefs(repo, p.header.refs)
+}
+
+/** Copies the pack out of the bundle file into `to`; returns its last 20 bytes (its checksum). */
+async function copyPackOut (p: SignedPack, to: string, o: { onProgress?: OnProgress, signal?: AbortSignal }): Promise<Buffer> {
+  const total = (await stat(p.file)).size - p.header.length
+  let copied = 0
+  const trailer = lastBytes(20)
+  const watch = new Transform({
+    transform (chunk: Buffer, _enc, cb) {
+      copied += chunk.length
+      o.onProgress?.({ phase: 'index', loaded: copied, total, detail: 'pack and its signed index' })
+      cb(null, chunk)
+    }
+  })
+  await pipeToFile(createReadStream(p.file, { start: p.header.length, highWaterMark: 1 << 20 }), [trailer.tap, watch], to, { mode: 0o444, ...(o.signal === undefined ? {} : { signal: o.signal }) })
+  return trailer.bytes()
 }
 
 async function syncFile (file: string): Promise<void> {

@@ -85,16 +85,23 @@ function unsigned (t: Trust, url: string): MirrorError {
 /**
  * The downloaded bundle against the push object its torrent carries: that
  * push object's checks, then the bundle's size, SHA-256 (one streaming
- * read) and refs against the signed ones. The origin's refs/mirrors/push,
+ * read, unless it was taken as the bundle downloaded) and refs against the
+ * signed ones. The origin's refs/mirrors/push,
  * when it publishes one, must be the same push object.
  */
-export async function verifyBundle (t: Trust, b: DownloadedBundle, o: { recordPush: Buffer | null, url: string, signal?: AbortSignal }): Promise<VerifiedBundle> {
+export async function verifyBundle (t: Trust, b: DownloadedBundle, o: {
+  recordPush: Buffer | null
+  url: string
+  /** The bundle's digest, taken as it downloaded (startCopying): then the file is not read again. */
+  digest?: { sha256: string, size: number } | null
+  signal?: AbortSignal
+}): Promise<VerifiedBundle> {
   if (b.pushObject === null) throw unsigned(t, o.url)
   if (o.recordPush !== null && !o.recordPush.equals(b.pushObject)) {
     throw refused('mismatch', `the push object in the torrent differs from ${RECORD_REFS.push} on ${o.url}`)
   }
   const { po, notice } = await checkSigned(t, b.pushObject, `the push object in torrent ${b.infoHash}`)
-  const { sha256, size } = await hashFile(b.file, o.signal).catch((err: unknown) => {
+  const { sha256, size } = o.digest ?? await hashFile(b.file, o.signal).catch((err: unknown) => {
     if ((err as Error).name === 'AbortError') throw new MirrorError('ABORTED', 'interrupted while verifying the bundle')
     throw new MirrorError('BAD_BUNDLE', `the bundle cannot be read to verify it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: b.file })
   })
