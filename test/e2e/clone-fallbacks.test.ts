@@ -4,15 +4,16 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import bencode from 'bencode'
 import { makeTorrent } from '../../src/io/torrent/torrent-file.js'
 import { aria2Seed, hasAria2 } from '../helpers/aria2.js'
 import { git } from '../helpers/env.js'
-import { freePort } from '../helpers/wait.js'
-import { makeWorld, type World } from './world.js'
+import { startStaticServer } from '../helpers/static-server.js'
+import { freePort, waitUntil, withDeadline } from '../helpers/wait.js'
+import { json, makeWorld, QUIET_NET, type World } from './world.js'
 import { assertSameAsGitClone, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 
 const SMALL = { binaryFiles: 2, binaryBytes: 256 << 10 }
@@ -175,6 +176,59 @@ test('no peer and no web seed: gives up after --timeout and clones from the orig
   assert.match(stderr, /not using the swarm: no data for 3 s/)
   await assertSameAsGitClone(w, 'mine', 'theirs')
   assert.ok(existsSync(path.join(w.dir, 'cache', 'tmp', `download-${String(published.infoHash)}`)), 'the resumable download directory stays in the cache')
+})
+
+test('the download stalls mid-way while git index-pack reads it (unsigned): clones from the origin, no index-* scratch repository stays in the cache', T, async t => {
+  // the web seed is the only source, paced so the download takes seconds; it goes away mid-way
+  const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 1 << 20 } })
+  const served = path.join(w.dir, 'webseed')
+  await mkdir(served)
+  const web = await startStaticServer(served, { bytesPerSecond: 128 << 10 })
+  t.after(async () => await web.close())
+  const webOnly = ['--no-tracker', ...QUIET_NET]
+  const pub = await w.run('mirror-publish', [...webOnly, '--json', '--web-seed', web.url('')])
+  assert.equal(pub.code, 0, pub.stderr)
+  const published = json(pub)
+  await copyFile(published.bundle.path, path.join(served, published.bundle.file))
+  const size: number = published.bundle.size
+  const plain = await plainClone(w, 'theirs')
+  const tmp = path.join(w.dir, 'cache', 'tmp')
+  const scratch = async (): Promise<string[]> => (await ls(tmp)).filter(n => n.startsWith('index-'))
+
+  w.server.resetStats()
+  const cloner = w.start('mirror-clone', ['--json', '--cache', path.join(w.dir, 'cache'), ...webOnly, '--timeout', '3', w.originUrl, 'mine'], w.dir)
+  let exited = false
+  void cloner.exited.then(() => { exited = true })
+  // index-pack is reading the bundle as it arrives: its scratch repository is in the cache, and part of the bundle came
+  await waitUntil(async () => {
+    if (exited) throw new Error(`mirror-clone ended before the web seed went away (it sent ${web.bytesSent} of ${size})\n${cloner.stderr()}`)
+    return web.bytesSent >= size * 0.3 && (await scratch()).length === 1
+  }, { timeoutMs: 30_000, intervalMs: 20, what: `an index-* scratch repository in ${tmp} and 30% of ${size} bytes sent` })
+  const sentBefore = web.bytesSent
+  await web.close()
+  const st = await withDeadline(cloner.exited, 60_000, 'mirror-clone to end after the web seed went away')
+  const serverSent = w.server.bytesSent
+  t.diagnostic(`the web seed sent ${sentBefore} of ${size} bytes before it went away\n${cloner.stderr()}`)
+  assert.equal(st.code, 0, `exit status\n${cloner.stderr()}`)
+  const report = JSON.parse(cloner.stdout())
+  t.diagnostic(JSON.stringify(report))
+
+  assertReportShape(report, 'origin')
+  // webtorrent counts the web seed it still holds as a peer
+  assert.match(report.fallbackReason, /^no data for 3 s from any peer or web seed \([01] peers\); the partial download is kept$/)
+  assert.equal(report.infoHash, published.infoHash)
+  assert.equal(report.indexedBy, null)
+  assert.ok(report.bytes.webSeed > 0 && report.bytes.webSeed < size, `the stalled download's ${String(report.bytes.webSeed)} bytes from the web seed are counted`)
+  assert.equal(report.bytes.swarm, 0)
+  assert.ok(report.bytes.origin <= serverSent && report.bytes.origin > plain.bytes * 0.9, `report says ${String(report.bytes.origin)} from the origin, git clone took ${plain.bytes}`)
+  assert.match(cloner.stderr(), /not using the swarm: no data for 3 s/)
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+  assert.equal(await stagingRefs(w, 'mine'), '', 'no staging ref remains')
+  assert.deepEqual((await ls(path.join(w.dir, 'mine', '.git', 'objects', 'pack'))).filter(n => !/^pack-[0-9a-f]{40}\.(pack|idx|rev)$/.test(n)), [], 'no temporary pack in the clone')
+
+  assert.deepEqual(await scratch(), [], 'the index-* scratch repository is removed')
+  assert.deepEqual(await findNamed(path.join(w.dir, 'cache'), /^(tmp_pack_|pack-)/), [], 'no pack of the stopped index-pack anywhere in the cache')
+  assert.deepEqual((await ls(tmp)).filter(n => n.startsWith('download-')), [`download-${String(published.infoHash)}`], 'the resumable download stays, alone')
 })
 
 /**

@@ -5,14 +5,17 @@
 // the attacker sent, and record no accepted push object for it.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import type { PushObject, PushObjectFields } from '../../src/core/push-object.js'
 import { generateSigningKey } from '../../src/io/keys/signing-key.js'
+import { makeTorrent, readTorrent } from '../../src/io/torrent/torrent-file.js'
+import { aria2Seed } from '../helpers/aria2.js'
 import { assertSameAsGitClone, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 import {
   acceptedHead, assertRefused, assertUntouched, bundleFacts, dropRecord, evilBundle, fieldsFor, findNamed, forgePublish, forgeUnsigned, hasObject,
-  keepSignature, keyedWorld, NEEDS_ARIA2, pointRecord, RECORD, refusedBy, setRecord, signedWorld, signWith, tamperPack, trustedClone,
+  keepSignature, keyedWorld, NEEDS_ARIA2, pointRecord, RECORD, refusedBy, serveTorrent, setRecord, signedWorld, signWith, tamperPack, trustedClone,
   type SignedWorld
 } from './signed-support.js'
 
@@ -392,4 +395,81 @@ test('threat 11, mirror-seed <url> --trust K refuses a forged publish: exit 1, t
 
   assert.equal(await acceptedHead(w, s.key.publicKey), null)
   assert.equal(await acceptedHead(w, stranger.publicKey.text), null)
+})
+
+/** Flips `count` bytes in the middle of a file's bytes: same size, other bytes. */
+function tamperMiddle (bytes: Buffer, count = 8): Buffer {
+  const out = Buffer.from(bytes)
+  const at = Math.floor(out.length / 2)
+  for (let i = at; i < at + count; i++) out[i] = out[i]! ^ 0xff
+  return out
+}
+
+/**
+ * The genuine signed publish's folder (bundle, .idx, .rev, push object) with
+ * `replace`'s files swapped in, as folder `name/`, seeded by aria2c and
+ * served as the origin's torrent record beside the genuine refs/mirrors/push.
+ */
+async function forgeIndexed (t: { after: (fn: () => Promise<void>) => void }, s: SignedWorld, name: string, replace: { idx?: Buffer, rev?: Buffer }): Promise<{ infoHash: string }> {
+  const { w } = s
+  const from = path.dirname(s.pub.pushObject.path)
+  const base = s.pub.bundle.file.replace(/\.bundle$/, '')
+  const data = path.join(w.dir, 'forged-indexed')
+  const folder = path.join(data, name)
+  await mkdir(folder, { recursive: true })
+  for (const ext of ['bundle', 'idx', 'rev', 'push'] as const) {
+    const swapped = ext === 'idx' ? replace.idx : ext === 'rev' ? replace.rev : undefined
+    if (swapped !== undefined) await writeFile(path.join(folder, `${name}.${ext}`), swapped)
+    else await copyFile(path.join(from, `${base}.${ext}`), path.join(folder, `${name}.${ext}`))
+  }
+  const torrent = await makeTorrent(folder, { name, pieceLength: 16384, trackers: [w.tracker.announceUrl], webSeeds: [] })
+  const torrentFile = path.join(w.dir, `${name}.torrent`)
+  await writeFile(torrentFile, torrent)
+  const seeder = await aria2Seed(torrentFile, data, { tracker: w.tracker, env: w.env, timeoutMs: 200_000 })
+  t.after(async () => await seeder.stop())
+  await serveTorrent(w, torrent, s.genuine.push)
+  return { infoHash: (await readTorrent(torrent, name)).infoHash }
+}
+
+test('threat 12, the genuine bundle and push object with a tampered pack index (.idx, or .rev) of the signed size: refused (index-digest) before anything is staged', NEEDS_ARIA2, async t => {
+  const s = await signedWorld(t)
+  const { w, genuine } = s
+  assert.ok(genuine.po.index !== null && genuine.po.reverseIndex !== null, 'the push object signs the index files')
+  const base = path.join(path.dirname(s.pub.pushObject.path), s.pub.bundle.file.replace(/\.bundle$/, ''))
+  const idx = await readFile(`${base}.idx`)
+  const rev = await readFile(`${base}.rev`)
+  assert.equal(idx.length, genuine.po.index.size)
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+  assert.equal(sha(idx), genuine.po.index.sha256)
+
+  const badIdx = tamperMiddle(idx)
+  assert.equal(badIdx.length, idx.length)
+  const a = await forgeIndexed(t, s, 'project-badidx', { idx: badIdx })
+  const tamperedIdx = await trustedClone(s, 'tampered-idx')
+  t.diagnostic(JSON.stringify(tamperedIdx.report))
+  assertRefused(tamperedIdx, refusedBy('index-digest'), 'torrent', a.infoHash)
+  assert.equal(tamperedIdx.report.fallbackReason,
+    `push object refused (index-digest): the pack index beside the bundle (${idx.length} bytes, SHA-256 ${sha(badIdx)}) is not the signed one (${idx.length} bytes, ${genuine.po.index.sha256})`)
+  assert.equal(tamperedIdx.report.indexedBy, null)
+  await assertUntouched(w, 'tampered-idx')
+  assert.deepEqual(await findNamed(path.join(w.dir, 'cache'), /\.(idx|rev)$/), [], 'no downloaded index file stays in the cache')
+
+  const badRev = tamperMiddle(rev)
+  const b = await forgeIndexed(t, s, 'project-badrev', { rev: badRev })
+  const tamperedRev = await trustedClone(s, 'tampered-rev')
+  t.diagnostic(JSON.stringify(tamperedRev.report))
+  assertRefused(tamperedRev, refusedBy('index-digest'), 'torrent', b.infoHash)
+  assert.match(tamperedRev.report.fallbackReason, /^push object refused \(index-digest\): the reverse index beside the bundle \(/)
+  await assertUntouched(w, 'tampered-rev')
+
+  assert.equal(await acceptedHead(w, s.key.publicKey), null, 'nothing accepted')
+
+  // control: the same forgery with the genuine index files is the genuine publish, taken through the signed fast path
+  const c = await forgeIndexed(t, s, 'project-control', {})
+  const control = await trustedClone(s, 'control')
+  assert.equal(control.report.method, 'torrent', control.report.fallbackReason)
+  assert.equal(control.report.infoHash, c.infoHash)
+  assert.equal(control.report.verified, 'signature')
+  assert.equal(control.report.indexedBy, 'signed-index')
+  await assertSameAsGitClone(w, 'control', 'theirs')
 })
