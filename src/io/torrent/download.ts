@@ -5,6 +5,7 @@ import type { OnProgress } from '../../core/progress.js'
 import type { TorrentClient } from './client.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
 import { readInOrder } from './read-in-order.js'
+import { windowRarest, WINDOWED_STRATEGY } from './piece-window.js'
 import { trackTransfers, type TransferStats } from './transfer-stats.js'
 
 const debug = createDebug('mirror:download')
@@ -47,7 +48,8 @@ export interface Downloaded {
  * its data stays.
  */
 export async function downloadTorrent (client: TorrentClient, source: ParsedTorrent | MagnetSource, o: DownloadOptions): Promise<Downloaded> {
-  const torrent = client.add({ ...source, announce: o.announce }, { path: o.path })
+  const torrent = client.add({ ...source, announce: o.announce }, { path: o.path, ...WINDOWED_STRATEGY })
+  windowRarest(torrent)   // pieces at most PIECE_WINDOW_BYTES out of file order, spread over the swarm
   const stats = trackTransfers(torrent)
   const what = source.infoHash
   let timer: NodeJS.Timeout | undefined

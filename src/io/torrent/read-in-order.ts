@@ -7,9 +7,10 @@ const CHUNK = 1 << 20
 
 /**
  * The bytes of one of a downloading torrent's files, in order, as soon as
- * the pieces holding them verified (webtorrent's default sequential
- * strategy fetches them about in order): what lets a consumer (git
- * index-pack) work while the download goes on. Read back from the file on
+ * the pieces holding them verified (download.ts picks pieces within
+ * PIECE_WINDOW_BYTES of what is requested already, piece-window.ts, so
+ * they come about in order): what lets a consumer (git index-pack) work
+ * while the download goes on. Read back from the file on
  * disk, a megabyte at a time. Ends with an error when `signal` aborts or
  * the torrent goes away before the file is complete.
  */
