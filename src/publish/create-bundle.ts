@@ -11,7 +11,8 @@ import { formatRefList, type RefState } from '../core/ref-list.js'
 import { lastBytes } from '../io/fs/last-bytes.js'
 import { packChecksumOf } from '../io/fs/pack-checksum.js'
 import { readBundleHeader } from '../io/fs/read-bundle-header.js'
-import type { Git } from '../io/git/run-git.js'
+import { followFile } from '../io/fs/follow-file.js'
+import type { Git, GitStream } from '../io/git/run-git.js'
 import type { Repository } from '../io/git/repository.js'
 
 export interface CreatedBundle {
@@ -27,71 +28,75 @@ export interface CreatedBundle {
 
 /**
  * The bundle of exactly `state` in `dir/fileName`, its SHA-256 and torrent
- * pieces hashed as it is written: no second read. The refs are laid out in
- * a scratch repository that borrows the objects through alternates, so the
- * bundle names them as the remote does (refs/heads/*, refs/tags/*) whatever
- * this repository calls them.
+ * pieces hashed as it is written: no second read. The bundle is the v2
+ * header `git bundle create` writes, naming the refs as the remote does
+ * (refs/heads/*, refs/tags/*, HEAD) whatever this repository calls them,
+ * followed by the pack `git pack-objects --revs` makes of everything they
+ * reach, as `git bundle create` has it made.
  *
- * Without `index`, `git bundle create` streams through the hashers. With
- * it, git pack-objects writes the pack with its .idx and .rev (as a push to
- * a server would; nothing is indexed twice), and the pack is copied behind
- * the bundle header in the same hashing pass: what a trusting client needs
- * to use the pack as it is.
+ * Without `index`, that pack streams through the hashers. With it, git
+ * pack-objects writes the pack with its .idx and .rev (as a push to a
+ * server would; nothing is indexed twice), and the pack is copied behind
+ * the header in the same hashing pass: what a trusting client needs to use
+ * the pack as it is.
  */
 export async function createBundle (
   repo: Repository, state: RefState, dir: string, fileName: string, o: { index?: boolean, onProgress?: OnProgress } = {}
 ): Promise<CreatedBundle> {
-  const scratchDir = path.join(dir, 'scratch.git')
-  try {
-    await repo.git.at(dir).run(['init', '--bare', '--quiet', scratchDir])
-    const git = repo.git.at(scratchDir)
-    await writeFile(path.join(scratchDir, 'objects', 'info', 'alternates'), `${path.join(repo.gitDir, 'objects')}\n`)
-    const refs = state.refs.filter(r => r.name !== 'HEAD')
-    await git.run(['update-ref', '--stdin'], { input: refs.map(r => `create ${r.name} ${r.oid}\n`).join('') })
-    const headOid = state.refs.find(r => r.name === 'HEAD')?.oid
-    if (headOid !== undefined) {
-      if (state.head !== null && refs.some(r => r.name === state.head && r.oid === headOid)) {
-        await git.run(['symbolic-ref', 'HEAD', state.head])
-      } else {
-        await git.run(['update-ref', '--no-deref', 'HEAD', headOid])
-      }
-    }
+  const file = path.join(dir, fileName)
+  const header = bundleHeader(state)
+  const tips = [...new Set(state.refs.map(r => r.oid))].map(oid => `${oid}\n`).join('')
+  const written = o.index === true
+    ? await packWithIndex(repo.git, header, tips, dir, file, o.onProgress)
+    : await streamBundle(repo.git, header, tips, await estimateSize(repo.git), file, o.onProgress)
+  const fh = await open(file, 'r+')
+  try { await fh.sync() } finally { await fh.close() }
 
-    const file = path.join(dir, fileName)
-    const written = o.index === true
-      ? await packWithIndex(git, state, dir, file, o.onProgress)
-      : await streamBundle(git, await estimateSize(repo.git), headOid !== undefined, file, o.onProgress)
-    const fh = await open(file, 'r+')
-    try { await fh.sync() } finally { await fh.close() }
-
-    const header = await readBundleHeader(file)
-    if (formatRefList(header.refs) !== formatRefList(state.refs) || header.prerequisites.length > 0) {
-      throw new Error(`git wrote a bundle whose refs differ from the requested ones:\n${formatRefList(header.refs)}`)
-    }
-    const st = await stat(file)
-    return { path: file, mtimeMs: st.mtimeMs, ...written }
-  } finally {
-    await rm(scratchDir, { recursive: true, force: true })
+  const made = await readBundleHeader(file)
+  if (formatRefList(made.refs) !== formatRefList(state.refs) || made.prerequisites.length > 0) {
+    throw new Error(`the bundle's refs differ from the requested ones:\n${formatRefList(made.refs)}`)
   }
+  const st = await stat(file)
+  return { path: file, mtimeMs: st.mtimeMs, ...written }
 }
 
 type Written = Omit<CreatedBundle, 'path' | 'mtimeMs'>
 
+/** The header `git bundle create --branches --tags HEAD` writes for `state`: the refs, then HEAD. */
+function bundleHeader (state: RefState): Buffer {
+  const refs = state.refs.filter(r => r.name !== 'HEAD')
+  const head = state.refs.filter(r => r.name === 'HEAD')
+  return Buffer.from(['# v2 git bundle', ...[...refs, ...head].map(r => `${r.oid} ${r.name}`), ''].map(l => `${l}\n`).join(''))
+}
+
 /**
- * `git bundle create` into `file` through SHA-256 and piece hashers. The
- * piece length depends on the final size, unknown while git writes: pieces
- * are hashed at the lengths the estimate allows (it is off by less than 2x
- * on a packed repository), and read once more only when none fits.
+ * The header, then `git pack-objects --stdout` (git writes into the file
+ * itself), and all of it through SHA-256 and piece hashers as it lands
+ * (followFile). The piece length depends on the final size, unknown while
+ * git writes: pieces are hashed at the lengths the estimate allows (it is
+ * off by less than 2x on a packed repository), and read once more only
+ * when none fits.
  */
-async function streamBundle (git: Git, estimate: number, withHead: boolean, file: string, onProgress?: OnProgress): Promise<Written> {
+async function streamBundle (git: Git, header: Buffer, tips: string, estimate: number, file: string, onProgress?: OnProgress): Promise<Written> {
   const likely = choosePieceLength(estimate)
   const hashers = [likely / 2, likely, likely * 2].filter(l => l >= MIN_PIECE_LENGTH).map(l => new PieceHasher(l))
-  let size = 0
-  const bundle = git.stream(['bundle', 'create', '--progress', '-', '--branches', '--tags', ...(withHead ? ['HEAD'] : [])],
-    { onStderr: text => reportGitProgress(text, size, onProgress) })
   const sha = createHash('sha256')
-  const tap = hashingTap([sha, ...hashers], n => { size = n; onProgress?.({ phase: 'bundle', loaded: n }) })
-  await Promise.all([pipeline(bundle.child.stdout!, tap, createWriteStream(file, { flags: 'wx' })), bundle.done])
+  let size = 0
+  await writeFile(file, header, { flag: 'wx' })
+  const out = await open(file, 'a')
+  let pack: GitStream
+  try {
+    pack = git.stream(['pack-objects', '--revs', '--stdout', '--delta-base-offset', '--all-progress-implied', '--progress'],
+      { input: tips, stdout: out.fd, onStderr: text => reportGitProgress(text, size, onProgress) })
+  } finally {
+    await out.close()   // git has its own descriptor
+  }
+  for await (const chunk of followFile(file, 0, pack.done)) {
+    sha.update(chunk)
+    for (const h of hashers) h.update(chunk)
+    size += chunk.length
+    onProgress?.({ phase: 'bundle', loaded: size })
+  }
   let pieces = hashers.find(h => h.pieceLength === choosePieceLength(size))
   if (pieces === undefined) {
     pieces = new PieceHasher(choosePieceLength(size))
@@ -106,23 +111,22 @@ async function streamBundle (git: Git, estimate: number, withHead: boolean, file
  * git would write followed by that pack, copied in one hashing pass. The
  * index files go beside the bundle as <name>.idx and <name>.rev.
  */
-async function packWithIndex (git: Git, state: RefState, dir: string, file: string, onProgress?: OnProgress): Promise<Written> {
+async function packWithIndex (git: Git, header: Buffer, tips: string, dir: string, file: string, onProgress?: OnProgress): Promise<Written> {
   const packDir = path.join(dir, 'pack.tmp')
   try {
     await mkdir(packDir)
-    const tips = [...new Set(state.refs.map(r => r.oid))]
-    // the pack is copied into the bundle, which is synced: the temporary pack needs no fsync of its own
-    const packed = await git.run(['-c', 'core.fsync=none', '-c', 'pack.writeReverseIndex=true', 'pack-objects', '--revs', '--delta-base-offset',
+    // the pack is copied into the bundle, which is synced: the temporary pack needs no fsync of its own.
+    // --use-bitmap-index: pack-objects uses a repository's bitmaps only for --stdout unless told
+    // (measured on the large bench repository: 1.6 s with, 3.9 s without)
+    const packed = await git.run(['-c', 'core.fsync=none', '-c', 'pack.writeReverseIndex=true', 'pack-objects', '--revs', '--delta-base-offset', '--use-bitmap-index',
       '--all-progress-implied', '--progress', path.join(packDir, 'pack')],
-    { input: tips.map(t => `${t}\n`).join(''), onStderr: text => reportGitProgress(text, 0, onProgress) })
+    { input: tips, onStderr: text => reportGitProgress(text, 0, onProgress) })
     const name = packed.stdout.trim()
     const files = await readdir(packDir)
     for (const ext of ['pack', 'idx', 'rev']) {
       if (!/^[0-9a-f]{40,64}$/.test(name) || !files.includes(`pack-${name}.${ext}`)) throw new Error(`git pack-objects did not write pack-${name}.${ext}`)
     }
     const pack = path.join(packDir, `pack-${name}.pack`)
-    const header = Buffer.from(['# v2 git bundle', ...state.refs.filter(r => r.name !== 'HEAD').map(r => `${r.oid} ${r.name}`),
-      ...state.refs.filter(r => r.name === 'HEAD').map(r => `${r.oid} HEAD`), ''].map(l => `${l}\n`).join(''))
     const size = header.length + (await stat(pack)).size
     const sha = createHash('sha256')
     const pieces = new PieceHasher(choosePieceLength(size))

@@ -67,11 +67,14 @@ export class Git {
 
   /**
    * For pack-sized output: the caller reads `child.stdout` as a stream.
-   * `onStderr` sees git's progress (lines end in \r or \n).
+   * `onStderr` sees git's progress (lines end in \r or \n); `input` is
+   * written to git's stdin. With `stdout`, a file descriptor, git writes
+   * there itself and `child.stdout` is null.
    */
-  stream (args: string[], opts: { onStderr?: (chunk: string) => void, timeoutMs?: number } = {}): GitStream {
-    const child = this.spawnChild(args, {}, opts.timeoutMs !== undefined)
-    child.stdin!.end()
+  stream (args: string[], opts: { input?: string, onStderr?: (chunk: string) => void, timeoutMs?: number, stdout?: number } = {}): GitStream {
+    const child = this.spawnChild(args, { ...(opts.stdout === undefined ? {} : { stdout: opts.stdout }) }, opts.timeoutMs !== undefined)
+    child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
+    child.stdin!.end(opts.input ?? '')
     if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
     const done = this.wait(child, args, opts.timeoutMs).then(({ code, stderr }) => {
       if (code !== 0) throw gitFailed(args, { stdout: '', stderr, code, packBytes: 0 })
@@ -109,13 +112,14 @@ export class Git {
    * kill what git started too (git-remote-http, ssh), which would otherwise
    * hold the pipes open.
    */
-  private spawnChild (args: string[], o: Pick<GitCallOptions, 'env' | 'countPack'>, ownGroup: boolean): ChildProcess {
+  private spawnChild (args: string[], o: Pick<GitCallOptions, 'env' | 'countPack'> & { stdout?: number }, ownGroup: boolean): ChildProcess {
     debug('%s$ git %s', this.cwd, args.join(' '))
     const count = o.countPack === true
+    const stdout = o.stdout ?? 'pipe'
     return spawn('git', args, {
       cwd: this.cwd,
       env: { ...this.env, ...o.env, ...(count ? { GIT_TRACE_PACKFILE: '3' } : {}) },
-      stdio: count ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      stdio: count ? ['pipe', stdout, 'pipe', 'pipe'] : ['pipe', stdout, 'pipe'],
       detached: ownGroup
     })
   }
@@ -144,7 +148,7 @@ export class Git {
         })
         child.once('exit', (c, sig) => resolve(c ?? (sig === null ? 128 : 128 + 9)))
       })
-      await Promise.all([closed(child.stdout!), closed(child.stderr!)])
+      await Promise.all([child.stdout === null ? null : closed(child.stdout), closed(child.stderr!)])
       // a daemon git started (credential cache, fsmonitor) may hold the pack
       // trace pipe for minutes: read what is there, then stop waiting
       const trace = child.stdio[3] as NodeJS.ReadableStream & { destroy: () => void } | undefined
