@@ -26,7 +26,7 @@ async function main (): Promise<void> {
   }
   const parsed = await readTorrent(await readFile(values.torrent), values.torrent)
   const trackers = [values.tracker]
-  const client = createTorrentClient({ trackers, dht: false, dhtBootstrap: null, lsd: false, upnp: false, port: null })
+  const client = await createTorrentClient({ trackers, dht: false, dhtBootstrap: null, lsd: false, upnp: false, port: null })
   client.on('error', (err: Error | string) => { throw err instanceof Error ? err : new Error(err) })
   try {
     const t0 = performance.now()

@@ -79,7 +79,7 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const store = await Store.open((o.cache as string | undefined) ?? defaultCacheDir())
   let claimed: Destination | null = null
   const stop = stopSignal(undefined, { onForce: () => claimed?.undoSync() })
-  const seeder = new Seeder({ store, net })
+  const seeder = await Seeder.open({ store, net })
   try {
     const report = await clone({
       git,

@@ -64,7 +64,7 @@ async function runPublish (cmd: Command): Promise<number> {
   if (o.seed !== true) return 0
 
   const stop = stopSignal()
-  const seeder = new Seeder({ store: await Store.open(result.store), net: result.network })
+  const seeder = await Seeder.open({ store: await Store.open(result.store), net: result.network })
   try {
     await seeder.seed(result.entry)
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000 })

@@ -55,7 +55,7 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
-  const seeder = new Seeder({ store, net })
+  const seeder = await Seeder.open({ store, net })
   seeder.on('verified', (e: StoredBundle) => reporter.event({ event: 'verified', file: e.bundlePath },
     `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
   try {

@@ -20,7 +20,7 @@ import type { SigningKey } from '../io/keys/signing-key.js'
 import { pushRecords, writeRecords, type PushOutcome, type RecordOids } from '../io/git/records.js'
 import { openRepository, readMirrorConfig, type Repository } from '../io/git/repository.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
-import { encodeTorrent, magnetOf, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
+import { encodeTorrent, magnetOf, preloadTorrentParser, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
 import { resolvePublishedState } from './resolve-published-state.js'
 import { earlierPushObjects, newest, signPushObject } from './sign-push-object.js'
@@ -71,6 +71,7 @@ export interface PublishResult {
  * bundle when the published state has not changed.
  */
 export async function publish (o: PublishOptions): Promise<PublishResult> {
+  preloadTorrentParser()   // loads while git works, instead of after the bundle
   o.webSeeds.forEach(u => normalizeWebSeed(u, 'check.bundle'))   // bad URLs fail before any work (a folder URL is checked with the key)
   const repo = await openRepository(o.cwd, o.env)
   if (repo.shallow) {
@@ -117,7 +118,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   }
 
   const torrentBytes = await readFile(entry.torrentPath)
-  const magnet = magnetOf(await readTorrent(torrentBytes, entry.torrentPath))
+  const magnet = await magnetOf(await readTorrent(torrentBytes, entry.torrentPath))
   o.onProgress?.({ phase: 'records' })
   const records = await writeRecords(repo.git, {
     torrent: torrentBytes,

@@ -32,11 +32,16 @@ export class Seeder extends EventEmitter {
   private readonly seeding = new Map<string, Seeding>()
   private closing: Promise<void> | null = null
 
-  constructor (deps: { store: Store, net: NetworkOptions, client?: TorrentClient }) {
+  /** A seeder with a torrent client of its own, configured by `net`. */
+  static async open (deps: { store: Store, net: NetworkOptions }): Promise<Seeder> {
+    return new Seeder({ ...deps, client: await createTorrentClient(deps.net) })
+  }
+
+  constructor (deps: { store: Store, net: NetworkOptions, client: TorrentClient }) {
     super()
     this.store = deps.store
     this.net = deps.net
-    this.client = deps.client ?? createTorrentClient(deps.net)
+    this.client = deps.client
     this.client.on('error', (err: Error) => this.emit('warning', new MirrorError('TORRENT_FAILED', `torrent client: ${err.message}`)))
   }
 

@@ -22,7 +22,7 @@ function once<T> (emitter: NodeJS.EventEmitter, event: string, ms: number): Prom
 // memory. Our client advertises reqq, and a leecher that honours it stays
 // within it for the whole download.
 test('our client advertises reqq and a webtorrent leecher keeps within it', { timeout: 60_000 }, async t => {
-  const seeder = createTorrentClient(offline)
+  const seeder = await createTorrentClient(offline)
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gtm-reqq-'))
   const leecher = new WebTorrent({ dht: false, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false })
   try {

@@ -242,7 +242,7 @@ test('readTorrent: garbage is BAD_RECORD naming what was read', async (t) => {
 test('magnetOf: a magnet record that parses back to the same infohash', async (t) => {
   const file = await tempFile(t, content(20_000))
   const parsed = await readTorrent(await makeTorrent(file, { name: NAME, pieceLength: PIECE, trackers: [T1], webSeeds: [W1] }), 't')
-  const uri = magnetOf(parsed)
+  const uri = await magnetOf(parsed)
   assert.ok(uri.startsWith('magnet:?'))
   const back = parseMagnetRecord(`${uri}\n`, 'refs/mirrors/bundle/magnet')
   assert.equal(back.infoHash, parsed.infoHash)

@@ -1,5 +1,6 @@
 import createDebug from 'debug'
-import WebTorrent, { type Torrent, type Wire } from 'webtorrent'
+import type WebTorrent from 'webtorrent'
+import type { Torrent, Wire } from 'webtorrent'
 import type { NetworkOptions } from '../../core/network-options.js'
 
 /** The only importer of webtorrent. */
@@ -24,8 +25,11 @@ export const REQUEST_QUEUE_BLOCKS = 250
  * A webtorrent client configured exactly as the network options say:
  * nothing public is contacted that the options did not ask for. TCP only:
  * webtorrent 2.8's uTP tries uTP first and takes >20 s to fall back.
+ * webtorrent is loaded here, on first use: loading it takes 0.26 s, most of
+ * a command's start-up, and a publish without --seed never needs it.
  */
-export function createTorrentClient (net: NetworkOptions): TorrentClient {
+export async function createTorrentClient (net: NetworkOptions): Promise<TorrentClient> {
+  const { default: WebTorrent } = await import('webtorrent')
   const client = new WebTorrent({
     ...(net.port === null ? {} : { torrentPort: net.port }),
     dht: net.dht ? (net.dhtBootstrap === null ? {} : { bootstrap: net.dhtBootstrap }) : false,

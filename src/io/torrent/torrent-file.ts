@@ -1,11 +1,23 @@
 import bencode from 'bencode'
-import createTorrent from 'create-torrent'
-import parseTorrent, { toMagnetURI, type ParsedMagnet, type ParsedTorrent } from 'parse-torrent'
+import type { ParsedMagnet, ParsedTorrent } from 'parse-torrent'
 import { MirrorError } from '../../core/errors.js'
 import { VERSION } from '../../core/version.js'
 
 /** The only importer of create-torrent and parse-torrent. */
 export type { ParsedTorrent }
+
+/**
+ * parse-torrent, loaded on first use: loading it takes 0.1 s, a good part
+ * of a command's start-up. A command that will need it can start loading it
+ * early (preloadTorrentParser) while it waits for git.
+ */
+let parser: Promise<typeof import('parse-torrent')> | null = null
+const loadParser = async (): Promise<typeof import('parse-torrent')> => await (parser ??= import('parse-torrent'))
+
+/** Starts loading parse-torrent in the background (its errors surface where it is used). */
+export function preloadTorrentParser (): void {
+  loadParser().catch(() => {})
+}
 
 export interface MakeTorrentOptions {
   name: string
@@ -21,6 +33,7 @@ export interface MakeTorrentOptions {
  * infohash; trackers and web seeds live outside it.
  */
 export async function makeTorrent (file: string, o: MakeTorrentOptions): Promise<Buffer> {
+  const { default: createTorrent } = await import('create-torrent')   // the product hashes its own torrents (encodeTorrent)
   return await new Promise((resolve, reject) => {
     createTorrent(file, {
       name: o.name,
@@ -68,7 +81,7 @@ export function encodeTorrent (c: TorrentContent, o: { trackers: string[], webSe
  */
 export async function readTorrent (bytes: Uint8Array, what: string): Promise<ParsedTorrent> {
   try {
-    const parsed = await parseTorrent(bytes)
+    const parsed = await (await loadParser()).default(bytes)
     if (parsed.info === undefined || typeof parsed.infoHash !== 'string') throw new Error('no info dictionary')
     return parsed
   } catch (err) {
@@ -86,7 +99,7 @@ export interface MagnetSource { infoHash: string, announce: string[], urlList: s
 export async function readMagnet (uri: string, what: string): Promise<MagnetSource> {
   let parsed: ParsedMagnet
   try {
-    parsed = await parseTorrent(uri)
+    parsed = await (await loadParser()).default(uri)
   } catch (err) {
     throw new MirrorError('BAD_RECORD', `${what} is not a magnet URI (${(err as Error).message})`, { what })
   }
@@ -101,8 +114,8 @@ export async function readMagnet (uri: string, what: string): Promise<MagnetSour
   }
 }
 
-export function magnetOf (t: ParsedTorrent): string {
-  return toMagnetURI({ infoHash: t.infoHash, name: t.name, announce: t.announce, urlList: t.urlList })
+export async function magnetOf (t: ParsedTorrent): Promise<string> {
+  return (await loadParser()).toMagnetURI({ infoHash: t.infoHash, name: t.name, announce: t.announce, urlList: t.urlList })
 }
 
 /**
