@@ -9,7 +9,7 @@
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { git } from '../test/helpers/env.js'
-import { lastJson, median, ratio, runMeasured, target, type Target } from './measure.js'
+import { cpuSecondsBetween, cpuTimes, lastJson, median, ratio, runMeasured, target, type Target } from './measure.js'
 import { budgetMs, runOurs, type Loopback, type Origin } from './setup.js'
 
 export type CloneKind = 'git-http' | 'git-bundle' | 'mirror-clone' | 'mirror-clone-signed'
@@ -39,12 +39,14 @@ export interface CloneRow {
   originBytes: number
   /** peak RSS of our node process (c, d), KiB */
   rssKiB: number | null
+  /** CPU seconds the whole machine used during the run (every process: git, ours, the seeder) */
+  cpuSeconds: number
   report: CloneReportJson | null
   valid: boolean
   note: string | null
 }
 
-export interface CloneSummary { kind: CloneKind, seconds: number | null, originBytes: number | null, rssKiB: number | null, validRuns: number }
+export interface CloneSummary { kind: CloneKind, seconds: number | null, originBytes: number | null, rssKiB: number | null, cpuSeconds: number | null, validRuns: number }
 
 export interface CloneResult {
   rows: CloneRow[]
@@ -65,18 +67,22 @@ export async function cloneBench (lb: Loopback, origins: { unsigned: Origin, sig
     const gitClone = async (kind: CloneKind, source: string): Promise<void> => {
       const dest = path.join(dir, kind)
       lb.server.resetStats()
+      const cpu0 = await cpuTimes()
       const r = await runMeasured('git', ['clone', '--quiet', source, dest], { cwd: dir, env: lb.env, timeoutMs: budget })
+      const cpuSeconds = cpuSecondsBetween(cpu0, await cpuTimes())
       const ok = r.code === 0
       if (ok) dests[kind] = dest
-      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: null, report: null, valid: ok, note: ok ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}` })
+      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: null, cpuSeconds, report: null, valid: ok, note: ok ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}` })
     }
     const mirrorClone = async (kind: CloneKind, origin: Origin): Promise<void> => {
       const dest = path.join(dir, kind)
       const home = path.join(dir, `${kind}-home`)   // fresh cache and state directories
       const env = { ...lb.env, XDG_CACHE_HOME: path.join(home, 'cache'), XDG_STATE_HOME: path.join(home, 'state') }
       lb.server.resetStats()
+      const cpu0 = await cpuTimes()
       const r = await runOurs(lb, 'mirror-clone', ['--json', '--quiet', '--timeout', '30', '--cache', path.join(home, 'mirror-cache'), ...lb.net, origin.url, dest],
         { cwd: dir, env, timeoutMs: budget, rssFile: path.join(dir, `${kind}.rss.jsonl`) })
+      const cpuSeconds = cpuSecondsBetween(cpu0, await cpuTimes())
       let report: CloneReportJson | null = null
       let note: string | null = null
       if (r.code !== 0) note = `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}`
@@ -87,7 +93,7 @@ export async function cloneBench (lb: Loopback, origins: { unsigned: Origin, sig
         else dests[kind] = dest
       }
       if (r.rss === null) note ??= 'no RSS report from the probe'
-      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: r.rss?.maxRSSKiB ?? null, report, valid: note === null, note })
+      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: r.rss?.maxRSSKiB ?? null, cpuSeconds, report, valid: note === null, note })
     }
     lb.log(`clone run ${run}/${o.repeat}`)
     await gitClone('git-http', origins.unsigned.url)
@@ -129,6 +135,7 @@ function summarize (rows: CloneRow[]): Record<CloneKind, CloneSummary> {
       seconds: median(valid.map(r => r.seconds)),
       originBytes: median(valid.map(r => r.originBytes)),
       rssKiB: median(valid.flatMap(r => r.rssKiB === null ? [] : [r.rssKiB])),
+      cpuSeconds: median(valid.map(r => r.cpuSeconds)),
       validRuns: valid.length
     }
   }

@@ -1,5 +1,6 @@
 // bench/RESULTS.md from one run's results: every run's figure, the medians,
 // the targets with PASS/FAIL, the machine and how to reproduce.
+import os from 'node:os'
 import { CLONE_KINDS, cloneTargets, type CloneKind, type CloneReportJson, type CloneResult } from './clone-bench.js'
 import { engineTargets, type EngineKind, type EngineResult } from './engine-bench.js'
 import type { Machine } from './machine.js'
@@ -71,11 +72,13 @@ function cloneSection (c: CloneResult, seeders: BenchResults['seeders']): string
     const s = row.report?.seconds
     return k.startsWith('mirror') && s !== undefined ? [fmtS(s.discover), fmtS(s.download), fmtS(s.index), fmtS(s.originFetch)] : ['', '', '', '']
   }
-  const runs = table(['clone', 'run', 'wall s', 'origin sent KB', 'peak RSS MB (node)', 'discover', 'download', 'index', 'originFetch', 'method / verified / indexedBy', 'valid'],
-    c.rows.map(r => [CLONE_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtKB(r.originBytes), fmtRssMB(r.rssKiB), ...phases(r.kind, r),
+  const cores = os.cpus().length
+  const busy = (cpu: number | null, wall: number | null): string => cpu === null || wall === null || wall === 0 ? '—' : `${Math.round(100 * cpu / (wall * cores))}%`
+  const runs = table(['clone', 'run', 'wall s', 'origin sent KB', 'peak RSS MB (node)', 'CPU s (machine)', 'discover', 'download', 'index', 'originFetch', 'method / verified / indexedBy', 'valid'],
+    c.rows.map(r => [CLONE_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtKB(r.originBytes), fmtRssMB(r.rssKiB), fmtS(r.cpuSeconds), ...phases(r.kind, r),
       r.report === null ? '' : `${r.report.method} / ${r.report.verified} / ${r.report.indexedBy ?? '—'}`, r.valid ? 'yes' : `**no**: ${r.note ?? ''}`]))
-  const medians = table(['clone', 'median wall s', 'median origin sent KB', 'median peak RSS MB', 'valid runs'],
-    Object.values(c.summary).map(s => [CLONE_KINDS[s.kind], fmtS(s.seconds), fmtKB(s.originBytes), fmtRssMB(s.rssKiB), String(s.validRuns)]))
+  const medians = table(['clone', 'median wall s', 'median origin sent KB', 'median peak RSS MB', `median CPU s (machine; ${cores} cores)`, 'CPU busy', 'valid runs'],
+    Object.values(c.summary).map(s => [CLONE_KINDS[s.kind], fmtS(s.seconds), fmtKB(s.originBytes), fmtRssMB(s.rssKiB), fmtS(s.cpuSeconds), busy(s.cpuSeconds, s.seconds), String(s.validRuns)]))
   const phaseMedians = table(['mirror-clone phase (median s)', 'discover', 'download', 'index', 'originFetch (incl. checkout)', 'total (its own clock)'],
     (['mirror-clone', 'mirror-clone-signed'] as const).map(k => {
       const reps = c.rows.filter(r => r.kind === k && r.valid && r.report !== null).map(r => r.report!.seconds)
@@ -137,7 +140,12 @@ function probeSection (p: ProbeCheck): string {
   ]) + `\n\n${p.agrees === true ? 'They agree where node is the only process, and the probe stays at or below time\'s figure for mirror-clone, whose %M also covers its largest git child: the probe measures our node process alone.' : `**Check failed**: ${p.note ?? ''}`}`
 }
 
-export function renderMarkdown (r: BenchResults): string {
+/**
+ * The results as markdown. `analysis` (bench/ANALYSIS.md, written by hand
+ * from a profiled run) goes in as the section on the targets missed: the
+ * figures are regenerated, the reading of them is not.
+ */
+export function renderMarkdown (r: BenchResults, analysis: string | null = null): string {
   const targets = allTargets(r)
   const skipped = (how: string): string => `Not run in this invocation (${how}).`
   const parts = [
@@ -183,6 +191,7 @@ export function renderMarkdown (r: BenchResults): string {
     '',
     r.probe === null ? 'Not run in this invocation.' : probeSection(r.probe),
     ...(r.notes.length === 0 ? [] : ['', '## Notes', '', ...r.notes.map(n => `- ${n}`)]),
+    ...(analysis === null ? [] : ['', '## The targets missed: gaps, profiles, limits (bench/ANALYSIS.md)', '', analysis.replace(/^# .*\n+/, '').trim()]),
     '',
     '## How to reproduce',
     '',
@@ -194,7 +203,7 @@ export function renderMarkdown (r: BenchResults): string {
     'npm run bench -- --size large      # the real run; includes the ~1 GB RSS check (--no-rss-gb to skip)',
     '```',
     '',
-    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss`, `--rss-gb` / `--no-rss-gb`, `--scale`, `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
+    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss`, `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
     ''
   ]
   return parts.join('\n')

@@ -7,7 +7,7 @@
 // Writes bench/RESULTS.md (atomically) and prints a JSON summary on stdout;
 // progress goes to stderr. Every wait has a deadline and every process and
 // server it started is stopped, also on failure or Ctrl-C.
-import { rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -33,11 +33,13 @@ const USAGE = `usage: npm run bench -- [options]
   --only LIST            comma-separated subset of ${PARTS.join(',')} (default: all; rss only with --rss-gb or --size large)
   --rss-gb, --no-rss-gb  peak RSS of mirror-clone and mirror-seed around a ~1 GB bundle (default: on for --size large)
   --scale                also run bench/scale.ts (runScale) and include its table
+  --scale-size small|large  the repository the scale run clones (default small: with 8 clients and the
+                         seeder on one machine, the large one measures 8 git index-packs sharing its cores)
   --out FILE             where to write the results (default bench/RESULTS.md)
   --keep                 keep the temporary directory
   --deadline MINUTES     give up (and clean up) after this long (default 20 for small, 240 for large)`
 
-interface Options { size: BenchSize, repeat: number, parts: Set<Part>, scale: boolean, out: string, keep: boolean, deadlineMs: number, only: string[] }
+interface Options { size: BenchSize, repeat: number, parts: Set<Part>, scale: boolean, scaleSize: BenchSize, out: string, keep: boolean, deadlineMs: number, only: string[] }
 
 const OPTIONS = {
   size: { type: 'string', default: 'small' },
@@ -46,6 +48,7 @@ const OPTIONS = {
   'rss-gb': { type: 'boolean' },
   'no-rss-gb': { type: 'boolean' },
   scale: { type: 'boolean', default: false },
+  'scale-size': { type: 'string', default: 'small' },
   out: { type: 'string' },
   keep: { type: 'boolean', default: false },
   deadline: { type: 'string' },
@@ -63,6 +66,8 @@ function options (argv: string[]): Options {
   if (values.help === true) { process.stdout.write(`${USAGE}\n`); process.exit(0) }
   const size = values.size as BenchSize
   if (size !== 'small' && size !== 'large') throw new UsageError(`--size is small or large, not ${String(values.size)}`)
+  const scaleSize = values['scale-size'] as BenchSize
+  if (scaleSize !== 'small' && scaleSize !== 'large') throw new UsageError(`--scale-size is small or large, not ${String(values['scale-size'])}`)
   const repeat = Number(values.repeat)
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) throw new UsageError('--repeat takes a whole number from 1 to 50')
   const only = values.only === undefined ? [] : values.only.split(',').map(s => s.trim()).filter(Boolean)
@@ -72,7 +77,7 @@ function options (argv: string[]): Options {
   const minutes = values.deadline === undefined ? (size === 'large' ? 240 : 20) : Number(values.deadline)
   if (!(minutes > 0)) throw new UsageError('--deadline takes minutes > 0')
   return {
-    size, repeat, parts, only, scale: values.scale === true, keep: values.keep === true,
+    size, repeat, parts, only, scale: values.scale === true, scaleSize, keep: values.keep === true,
     out: path.resolve(values.out ?? path.join(repoRoot(), 'bench', 'RESULTS.md')),
     deadlineMs: minutes * 60_000
   }
@@ -133,8 +138,9 @@ async function main (argv: string[]): Promise<void> {
     await lb.close()
   }
   if (o.scale) {
-    log('scale: bench/scale.ts runScale')   // its own loopback world, started after ours is gone
-    const result = await runScale({ repoDir: repo.dir, log })
+    log(`scale: bench/scale.ts runScale on the ${o.scaleSize} repository`)   // its own loopback world, started after ours is gone
+    const scaleRepo = o.scaleSize === o.size ? repo : await ensureBenchRepo(o.scaleSize, { log })
+    const result = await runScale({ repoDir: scaleRepo.dir, log })
     r.scale = { markdown: scaleMarkdown(result), result }
   }
   for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? [])]) {
@@ -145,7 +151,8 @@ async function main (argv: string[]): Promise<void> {
   r.machine.loadEnd = os.loadavg()[0]!
 
   const tmp = `${o.out}.tmp-${process.pid}`
-  await writeFile(tmp, renderMarkdown(r))
+  const analysis = await readFile(path.join(repoRoot(), 'bench', 'ANALYSIS.md'), 'utf8').catch(() => null)
+  await writeFile(tmp, renderMarkdown(r, analysis))
   await rename(tmp, o.out)
   log(`wrote ${o.out}`)
   process.stdout.write(JSON.stringify(summaryJson(r, o.out), null, 2) + '\n')
