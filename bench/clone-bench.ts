@@ -41,12 +41,14 @@ export interface CloneRow {
   rssKiB: number | null
   /** CPU seconds the whole machine used during the run (every process: git, ours, the seeder) */
   cpuSeconds: number
+  /** CPU seconds the machine sat idle waiting for the disk during the run */
+  ioWaitSeconds: number
   report: CloneReportJson | null
   valid: boolean
   note: string | null
 }
 
-export interface CloneSummary { kind: CloneKind, seconds: number | null, originBytes: number | null, rssKiB: number | null, cpuSeconds: number | null, validRuns: number }
+export interface CloneSummary { kind: CloneKind, seconds: number | null, originBytes: number | null, rssKiB: number | null, cpuSeconds: number | null, ioWaitSeconds: number | null, validRuns: number }
 
 export interface CloneResult {
   rows: CloneRow[]
@@ -68,21 +70,25 @@ export async function cloneBench (lb: Loopback, origins: { unsigned: Origin, sig
       const dest = path.join(dir, kind)
       lb.server.resetStats()
       const cpu0 = await cpuTimes()
-      const r = await runMeasured('git', ['clone', '--quiet', source, dest], { cwd: dir, env: lb.env, timeoutMs: budget })
-      const cpuSeconds = cpuSecondsBetween(cpu0, await cpuTimes())
+      const r = await runMeasured('git', ['clone', '--quiet', source, dest], { cwd: dir, env: traced(lb.env, kind, run), timeoutMs: budget })
+      const cpu1 = await cpuTimes()
+      const cpuSeconds = cpuSecondsBetween(cpu0, cpu1)
+      const ioWaitSeconds = (cpu1.iowait - cpu0.iowait) / 100
       const ok = r.code === 0
       if (ok) dests[kind] = dest
-      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: null, cpuSeconds, report: null, valid: ok, note: ok ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}` })
+      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: null, cpuSeconds, ioWaitSeconds, report: null, valid: ok, note: ok ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}` })
     }
     const mirrorClone = async (kind: CloneKind, origin: Origin): Promise<void> => {
       const dest = path.join(dir, kind)
       const home = path.join(dir, `${kind}-home`)   // fresh cache and state directories
-      const env = { ...lb.env, XDG_CACHE_HOME: path.join(home, 'cache'), XDG_STATE_HOME: path.join(home, 'state') }
+      const env = traced({ ...lb.env, XDG_CACHE_HOME: path.join(home, 'cache'), XDG_STATE_HOME: path.join(home, 'state') }, kind, run)
       lb.server.resetStats()
       const cpu0 = await cpuTimes()
       const r = await runOurs(lb, 'mirror-clone', ['--json', '--quiet', '--timeout', '30', '--cache', path.join(home, 'mirror-cache'), ...lb.net, origin.url, dest],
         { cwd: dir, env, timeoutMs: budget, rssFile: path.join(dir, `${kind}.rss.jsonl`) })
-      const cpuSeconds = cpuSecondsBetween(cpu0, await cpuTimes())
+      const cpu1 = await cpuTimes()
+      const cpuSeconds = cpuSecondsBetween(cpu0, cpu1)
+      const ioWaitSeconds = (cpu1.iowait - cpu0.iowait) / 100
       let report: CloneReportJson | null = null
       let note: string | null = null
       if (r.code !== 0) note = `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}`
@@ -93,7 +99,7 @@ export async function cloneBench (lb: Loopback, origins: { unsigned: Origin, sig
         else dests[kind] = dest
       }
       if (r.rss === null) note ??= 'no RSS report from the probe'
-      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: r.rss?.maxRSSKiB ?? null, cpuSeconds, report, valid: note === null, note })
+      rows.push({ kind, run, seconds: r.seconds, originBytes: lb.server.bytesSent, rssKiB: r.rss?.maxRSSKiB ?? null, cpuSeconds, ioWaitSeconds, report, valid: note === null, note })
     }
     lb.log(`clone run ${run}/${o.repeat}`)
     await gitClone('git-http', origins.unsigned.url)
@@ -109,6 +115,15 @@ export async function cloneBench (lb: Loopback, origins: { unsigned: Origin, sig
     bundleBytes: bundle.size,
     signedBundleBytes: origins.signed.published.json.bundle.size
   }
+}
+
+/**
+ * With GTM_BENCH_TRACE2=DIR, every git process of a clone run writes git's
+ * trace2 performance log to DIR/<kind>-<run>.perf (where the git time goes).
+ */
+function traced (env: NodeJS.ProcessEnv, kind: CloneKind, run: number): NodeJS.ProcessEnv {
+  const dir = process.env.GTM_BENCH_TRACE2
+  return dir === undefined || dir === '' ? env : { ...env, GIT_TRACE2_PERF: path.join(path.resolve(dir), `${kind}-${run}.perf`) }
 }
 
 /** Each mirror-clone must leave the refs and HEAD a plain git clone leaves; a row that does not is invalid. */
@@ -136,6 +151,7 @@ function summarize (rows: CloneRow[]): Record<CloneKind, CloneSummary> {
       originBytes: median(valid.map(r => r.originBytes)),
       rssKiB: median(valid.flatMap(r => r.rssKiB === null ? [] : [r.rssKiB])),
       cpuSeconds: median(valid.map(r => r.cpuSeconds)),
+      ioWaitSeconds: median(valid.map(r => r.ioWaitSeconds)),
       validRuns: valid.length
     }
   }

@@ -77,12 +77,12 @@ export async function runMeasured (
 }
 
 /** Jiffies the machine's CPUs spent busy and in total since boot (/proc/stat's "cpu" line; USER_HZ = 100). */
-export async function cpuTimes (): Promise<{ busy: number, total: number }> {
+export async function cpuTimes (): Promise<{ busy: number, iowait: number, total: number }> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n').find(l => l.startsWith('cpu '))!
   const v = line.trim().split(/\s+/).slice(1).map(Number)
   const idle = v[3]! + (v[4] ?? 0)   // idle + iowait
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0)   // user nice system idle iowait irq softirq steal
-  return { busy: total - idle, total }
+  return { busy: total - idle, iowait: v[4] ?? 0, total }
 }
 
 /** CPU seconds all processes used between two cpuTimes() readings. */

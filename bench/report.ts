@@ -74,11 +74,11 @@ function cloneSection (c: CloneResult, seeders: BenchResults['seeders']): string
   }
   const cores = os.cpus().length
   const busy = (cpu: number | null, wall: number | null): string => cpu === null || wall === null || wall === 0 ? '—' : `${Math.round(100 * cpu / (wall * cores))}%`
-  const runs = table(['clone', 'run', 'wall s', 'origin sent KB', 'peak RSS MB (node)', 'CPU s (machine)', 'discover', 'download', 'index', 'originFetch', 'method / verified / indexedBy', 'valid'],
-    c.rows.map(r => [CLONE_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtKB(r.originBytes), fmtRssMB(r.rssKiB), fmtS(r.cpuSeconds), ...phases(r.kind, r),
+  const runs = table(['clone', 'run', 'wall s', 'origin sent KB', 'peak RSS MB (node)', 'CPU s (machine)', 'I/O wait s', 'discover', 'download', 'index', 'originFetch', 'method / verified / indexedBy', 'valid'],
+    c.rows.map(r => [CLONE_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtKB(r.originBytes), fmtRssMB(r.rssKiB), fmtS(r.cpuSeconds), fmtS(r.ioWaitSeconds), ...phases(r.kind, r),
       r.report === null ? '' : `${r.report.method} / ${r.report.verified} / ${r.report.indexedBy ?? '—'}`, r.valid ? 'yes' : `**no**: ${r.note ?? ''}`]))
-  const medians = table(['clone', 'median wall s', 'median origin sent KB', 'median peak RSS MB', `median CPU s (machine; ${cores} cores)`, 'CPU busy', 'valid runs'],
-    Object.values(c.summary).map(s => [CLONE_KINDS[s.kind], fmtS(s.seconds), fmtKB(s.originBytes), fmtRssMB(s.rssKiB), fmtS(s.cpuSeconds), busy(s.cpuSeconds, s.seconds), String(s.validRuns)]))
+  const medians = table(['clone', 'median wall s', 'median origin sent KB', 'median peak RSS MB', `median CPU s (machine; ${cores} cores)`, 'CPU busy', 'median I/O wait s', 'valid runs'],
+    Object.values(c.summary).map(s => [CLONE_KINDS[s.kind], fmtS(s.seconds), fmtKB(s.originBytes), fmtRssMB(s.rssKiB), fmtS(s.cpuSeconds), busy(s.cpuSeconds, s.seconds), fmtS(s.ioWaitSeconds), String(s.validRuns)]))
   const phaseMedians = table(['mirror-clone phase (median s)', 'discover', 'download', 'index', 'originFetch (incl. checkout)', 'total (its own clock)'],
     (['mirror-clone', 'mirror-clone-signed'] as const).map(k => {
       const reps = c.rows.filter(r => r.kind === k && r.valid && r.report !== null).map(r => r.report!.seconds)
