@@ -91,11 +91,17 @@ async function streamBundle (git: Git, header: Buffer, tips: string, estimate: n
   } finally {
     await out.close()   // git has its own descriptor
   }
-  for await (const chunk of followFile(file, 0, pack.done)) {
-    sha.update(chunk)
-    for (const h of hashers) h.update(chunk)
-    size += chunk.length
-    onProgress?.({ phase: 'bundle', loaded: size })
+  try {
+    for await (const chunk of followFile(file, 0, pack.done)) {
+      sha.update(chunk)
+      for (const h of hashers) h.update(chunk)
+      size += chunk.length
+      onProgress?.({ phase: 'bundle', loaded: size })
+    }
+  } catch (err) {
+    pack.child.kill()   // the file could not be read back: git need not go on writing it
+    await pack.done.catch(() => {})
+    throw err
   }
   let pieces = hashers.find(h => h.pieceLength === choosePieceLength(size))
   if (pieces === undefined) {

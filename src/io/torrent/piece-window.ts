@@ -7,8 +7,8 @@ const debug = createDebug('mirror:piece-window')
  * How far ahead of the pieces already requested a download may pick pieces. Large
  * enough that N clients of one upload-limited seeder, each picking at random
  * among the pieces nobody has yet, rarely ask it for the same piece; small
- * enough that a reader in file order (git index-pack) is never more than this
- * behind the download.
+ * enough that a reader in file order (git index-pack) stays about this (plus
+ * what is in flight) behind the download.
  */
 export const PIECE_WINDOW_BYTES = 8 * 2 ** 20
 
