@@ -18,16 +18,15 @@
 // of what that side changed (no 3-way merge). Blobs go to fast-import by mark, so
 // merges re-use them; one repack then makes a single deltified pack (with the
 // bitmap git writes for bare repositories).
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { fastImport } from '../fixtures/make-repo.js'
 import { git, pinnedEnv } from '../test/helpers/env.js'
 import { prng, randomChunks, SourceText } from '../test/helpers/fake-source.js'
-import { repoRoot } from '../test/helpers/processes.js'
+import { isMain, repoRoot } from '../test/helpers/processes.js'
 
 /** Bump whenever the generated history changes: the cache is keyed on it. */
 export const GENERATOR_VERSION = 2   // 2: no './' paths at the top level (version 1 made a tree entry named '.', which checkout refuses)
@@ -106,12 +105,9 @@ export async function ensureBenchRepo (
     log(`repack done in ${((performance.now() - t) / 1000).toFixed(1)} s`)
     const seconds = Math.round((performance.now() - started) / 100) / 10
     const repo: BenchRepo = { dir, size, ...await repoStats(tmp, env), generateSeconds: seconds, version: GENERATOR_VERSION }
-    await writeFile(path.join(tmp, 'bench-repo.json'), JSON.stringify(repo, null, 2) + '\n')
     const other = o.force === true ? undefined : await cached() // a concurrent run finished first
     if (other !== undefined) { await rm(tmp, { recursive: true, force: true }); return other }
-    await rm(dir, { recursive: true, force: true })
-    await rename(tmp, dir)
-    return repo
+    return await installCached(tmp, repo)
   } catch (err) {
     await rm(tmp, { recursive: true, force: true })
     throw err
@@ -129,6 +125,18 @@ async function removeAbandoned (cacheDir: string, base: string): Promise<void> {
 }
 
 /** The figures RESULTS.md shows of a bare benchmark repository (bench/repo.ts measures its 1 GB one with this too). */
+/**
+ * Puts a repository made under the temporary name `tmp` in place as
+ * `repo.dir`, with its stats beside it (bench-repo.json): a cache entry
+ * appears whole or not at all.
+ */
+export async function installCached (tmp: string, repo: BenchRepo): Promise<BenchRepo> {
+  await writeFile(path.join(tmp, 'bench-repo.json'), JSON.stringify(repo, null, 2) + '\n')
+  await rm(repo.dir, { recursive: true, force: true })
+  await rename(tmp, repo.dir)
+  return repo
+}
+
 export async function repoStats (dir: string, env: NodeJS.ProcessEnv): Promise<Omit<BenchRepo, 'dir' | 'size' | 'generateSeconds' | 'version'>> {
   const run = async (args: string[]): Promise<string> => await git(args, { cwd: dir, env })
   const lines = async (args: string[]): Promise<number> => { const out = await run(args); return out === '' ? 0 : out.split('\n').length }
@@ -469,7 +477,7 @@ async function cli (argv: string[]): Promise<void> {
   process.stdout.write(JSON.stringify(repo, null, 2) + '\n')
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   cli(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`generate-repo: ${(err as Error).message}\n`)
     process.exitCode = 1

@@ -3,13 +3,13 @@
 // bench/.cache/); the ~1 GB repository of the RSS benchmark is made here with
 // fixtures/make-repo.ts (incompressible binaries, few commits), cached beside it.
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { makeRepo, type RepoSpec } from '../fixtures/make-repo.js'
 import { pinnedEnv } from '../test/helpers/env.js'
 import { repoRoot } from '../test/helpers/processes.js'
-import { repoStats, type BenchRepo, type BenchSize } from './generate-repo.js'
+import { installCached, repoStats, type BenchRepo, type BenchSize } from './generate-repo.js'
 
 export { ensureBenchRepo, type BenchRepo, type BenchSize } from './generate-repo.js'
 
@@ -35,11 +35,7 @@ export async function ensureMadeRepo (m: MadeRepoSpec, o: { log?: (line: string)
   const t0 = performance.now()
   try {
     await makeRepo(tmp, m.spec, { env, bare: true })
-    const repo: BenchRepo = { dir, size: m.size, ...await repoStats(tmp, env), generateSeconds: Math.round((performance.now() - t0) / 100) / 10, version: m.version }
-    await writeFile(path.join(tmp, 'bench-repo.json'), JSON.stringify(repo, null, 2) + '\n')
-    await rm(dir, { recursive: true, force: true })
-    await rename(tmp, dir)
-    return repo
+    return await installCached(tmp, { dir, size: m.size, ...await repoStats(tmp, env), generateSeconds: Math.round((performance.now() - t0) / 100) / 10, version: m.version })
   } catch (err) {
     await rm(tmp, { recursive: true, force: true })
     throw err

@@ -17,9 +17,8 @@
 // publish has no web seed (checked: webSeeds [] and every report's
 // bytes.webSeed is 0).
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises'
-import { realpathSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as delay } from 'node:timers/promises'
 import { makeRepo } from '../fixtures/make-repo.js'
@@ -28,7 +27,7 @@ import { git, makeTestEnv, pinnedEnv, type TestEnv } from '../test/helpers/env.j
 import { startGitServer, type GitServer } from '../test/helpers/git-server.js'
 import { aria2Args } from '../test/helpers/aria2.js'
 import { freePort } from '../test/helpers/wait.js'
-import { killAll, runProcess, startProcess, type RunResult, type Running } from '../test/helpers/processes.js'
+import { isMain, killAll, runProcess, startProcess, type RunResult, type Running } from '../test/helpers/processes.js'
 import { createNetns, parseRate, type Netns } from './scale/netns.js'
 import { startBenchTracker, type BenchTracker } from './scale/tracker.js'
 
@@ -317,76 +316,98 @@ async function bittorrentRound (o: RoundCommon & {
   try {
     await seeder.waitFor(/^seeding \d+ bundle/, { stream: 'stderr', timeoutMs: 60_000 })
     await waitFor(() => o.tracker.announces.some(a => a.infoHash === o.infoHash && a.left === 0 && a.addr.startsWith(o.ns.nsAddr)), 30_000, 'the seeder announcing to the tracker')
-    const envs: NodeJS.ProcessEnv[] = []
-    for (let i = 0; i < o.n; i++) envs.push(await clientEnv(o.env, path.join(o.roundDir, `client-${i}`)))
-    const before = await o.ns.counters()
-    if (o.interrupted.by !== null) throw new Error(`interrupted by ${o.interrupted.by}`)
-    const t0 = Date.now()
-    const sampler = sampleTx(o.ns)
-    const clients = await Promise.all(envs.map(async (env, i): Promise<ScaleClient> => {
-      const cwd = path.join(o.roundDir, `client-${i}`)
-      try {
-        if (o.aria2 !== null) {
-          const res = await runProcess('aria2c', await aria2ScaleArgs(o.aria2, cwd, o.deadlineMs), { cwd, env, timeoutMs: o.deadlineMs })
-          const doneAt = round((Date.now() - t0) / 1000)
-          const size = await stat(path.join(cwd, 'dl', path.basename(o.aria2, '.torrent'))).then(st => st.size, () => -1)
-          const ok = res.code === 0 && size === o.bundleBytes
-          return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok, ...(ok ? {} : { error: `aria2c exit ${res.code}, ${size} bytes: ${res.stdout.slice(-500)}` }) }
-        }
-        const res = await runTimed(process.execPath, [RUN_BIN, 'mirror-clone', ...o.cloneArgs(path.join(cwd, 'cache'), 'clone')], { cwd, env, timeoutMs: o.deadlineMs, t0 })
-        const doneAt = (Date.now() - t0) / 1000
-        const progress = res.lines.flatMap(([at, l]): Array<[number, number, number]> => {
-          const m = /^download\s+(\d+)%.*\bpeers (\d+)/.exec(l)
-          return m === null ? [] : [[at, Number(m[1]), Number(m[2])]]
-        })
-        if (res.code !== 0) return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: false, error: `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}` }
-        const report = parseReport(res.stdout)
-        const s = report.seconds
-        const afterDownload = (s.total ?? 0) - (s.discover ?? 0) - (s.download ?? 0)
-        const ok = report.method === 'torrent' && report.bytes.webSeed === 0
-        return {
-          doneAt: round(doneAt),
-          downloadDoneAt: round(doneAt - afterDownload),
-          seconds: s.total ?? doneAt,
-          report,
-          progress,
-          ok,
-          ...(ok ? {} : { error: `method ${report.method}${report.fallbackReason === null ? '' : `: ${report.fallbackReason}`}, webSeed ${report.bytes.webSeed}` })
-        }
-      } catch (err) {
-        const doneAt = (Date.now() - t0) / 1000
-        return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: false, error: (err as Error).message.split('\n')[0]! }
+    const measured = await runClients(o, async (env, cwd, t0) => {
+      if (o.aria2 !== null) {
+        const res = await runProcess('aria2c', await aria2ScaleArgs(o.aria2, cwd, o.deadlineMs), { cwd, env, timeoutMs: o.deadlineMs })
+        const doneAt = round((Date.now() - t0) / 1000)
+        const size = await stat(path.join(cwd, 'dl', path.basename(o.aria2, '.torrent'))).then(st => st.size, () => -1)
+        const ok = res.code === 0 && size === o.bundleBytes
+        return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok, ...(ok ? {} : { error: `aria2c exit ${res.code}, ${size} bytes: ${res.stdout.slice(-500)}` }) }
       }
-    }))
-    const allDone = (Date.now() - t0) / 1000
-    const after = await o.ns.counters()
-    const txPerSecond = await sampler.stop()
+      const res = await runTimed(process.execPath, [RUN_BIN, 'mirror-clone', ...o.cloneArgs(path.join(cwd, 'cache'), 'clone')], { cwd, env, timeoutMs: o.deadlineMs, t0 })
+      const doneAt = (Date.now() - t0) / 1000
+      const progress = res.lines.flatMap(([at, l]): Array<[number, number, number]> => {
+        const m = /^download\s+(\d+)%.*\bpeers (\d+)/.exec(l)
+        return m === null ? [] : [[at, Number(m[1]), Number(m[2])]]
+      })
+      if (res.code !== 0) return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: false, error: `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}` }
+      const report = parseReport(res.stdout)
+      const s = report.seconds
+      const afterDownload = (s.total ?? 0) - (s.discover ?? 0) - (s.download ?? 0)
+      const ok = report.method === 'torrent' && report.bytes.webSeed === 0
+      return {
+        doneAt: round(doneAt),
+        downloadDoneAt: round(doneAt - afterDownload),
+        seconds: s.total ?? doneAt,
+        report,
+        progress,
+        ok,
+        ...(ok ? {} : { error: `method ${report.method}${report.fallbackReason === null ? '' : `: ${report.fallbackReason}`}, webSeed ${report.bytes.webSeed}` })
+      }
+    })
     const payload = await stopSeeder(seeder)
-    const swarm = clients.reduce((s, c) => s + (c.report?.bytes.swarm ?? 0), 0)
-    const tx = after.txBytes - before.txBytes
-    for (const c of clients) if (!c.ok) o.log(`   client failed: ${c.error ?? '?'}`)
+    const clients = measured.clients
+    // aria2c: every client got the whole bundle from peers (no web seed in the torrent)
+    const swarm = o.aria2 === null ? clients.reduce((s, c) => s + (c.report?.bytes.swarm ?? 0), 0) : o.n * o.bundleBytes
     return {
+      ...rowOf(o, measured),
       case: o.aria2 === null ? 'bittorrent' : 'aria2',
-      n: o.n,
-      allDoneSeconds: round(allDone),
-      downloadsDoneSeconds: round(Math.max(...clients.map(c => c.downloadDoneAt))),
-      medianClientSeconds: round(median(clients.map(c => c.seconds))),
       medianDownloadSeconds: o.aria2 === null ? round(median(clients.map(c => c.report?.seconds.download ?? NaN))) : null,
-      seederTxBytes: tx,
       seederPayloadBytes: payload,
-      uploadRatio: round(tx / o.bundleBytes),
-      txPerSecond,
-      linkBusy: round(tx / (o.rateBytesPerSecond * Math.max(...clients.map(c => c.downloadDoneAt)))),
-      // aria2c: every client got the whole bundle from peers (no web seed in the torrent)
-      swarmBytes: o.aria2 === null ? swarm : o.n * o.bundleBytes,
-      peerToPeerBytes: payload === null ? null : (o.aria2 === null ? swarm : o.n * o.bundleBytes) - payload,
-      webSeedBytes: o.aria2 === null ? clients.reduce((s, c) => s + (c.report?.bytes.webSeed ?? 0), 0) : null,
-      originBytes: 0,
-      ok: clients.every(c => c.ok),
-      clients
+      swarmBytes: swarm,
+      peerToPeerBytes: payload === null ? null : swarm - payload,
+      webSeedBytes: o.aria2 === null ? clients.reduce((s, c) => s + (c.report?.bytes.webSeed ?? 0), 0) : null
     }
   } finally {
     await seeder.stop('SIGTERM', 10_000)
+  }
+}
+
+/** What runClients measured of a round. */
+interface Measured { clients: ScaleClient[], allDone: number, tx: number, txPerSecond: number[] }
+
+/**
+ * Starts the round's N clients at once (each in its own directory and
+ * environment) and waits for all: the seeder interface's tx bytes over the
+ * round, sampled each second too. A client that throws is a failed client.
+ */
+async function runClients (o: RoundCommon, one: (env: NodeJS.ProcessEnv, cwd: string, t0: number) => Promise<ScaleClient>): Promise<Measured> {
+  const envs: NodeJS.ProcessEnv[] = []
+  for (let i = 0; i < o.n; i++) envs.push(await clientEnv(o.env, path.join(o.roundDir, `client-${i}`)))
+  const before = await o.ns.counters()
+  if (o.interrupted.by !== null) throw new Error(`interrupted by ${o.interrupted.by}`)
+  const t0 = Date.now()
+  const sampler = sampleTx(o.ns)
+  const clients = await Promise.all(envs.map(async (env, i): Promise<ScaleClient> => {
+    try {
+      return await one(env, path.join(o.roundDir, `client-${i}`), t0)
+    } catch (err) {
+      const doneAt = round((Date.now() - t0) / 1000)
+      return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: false, error: (err as Error).message.split('\n')[0]! }
+    }
+  }))
+  const allDone = (Date.now() - t0) / 1000
+  const after = await o.ns.counters()
+  const txPerSecond = await sampler.stop()
+  for (const c of clients) if (!c.ok) o.log(`   client failed: ${c.error ?? '?'}`)
+  return { clients, allDone, tx: after.txBytes - before.txBytes, txPerSecond }
+}
+
+/** The figures every case's row has. */
+function rowOf (o: RoundCommon, m: Measured): Omit<ScaleRow, 'case' | 'medianDownloadSeconds' | 'seederPayloadBytes' | 'swarmBytes' | 'peerToPeerBytes' | 'webSeedBytes'> {
+  const downloadsDone = Math.max(...m.clients.map(c => c.downloadDoneAt))
+  return {
+    n: o.n,
+    allDoneSeconds: round(m.allDone),
+    downloadsDoneSeconds: round(downloadsDone),
+    medianClientSeconds: round(median(m.clients.map(c => c.seconds))),
+    seederTxBytes: m.tx,
+    uploadRatio: round(m.tx / o.bundleBytes),
+    txPerSecond: m.txPerSecond,
+    linkBusy: round(m.tx / (o.rateBytesPerSecond * downloadsDone)),
+    originBytes: 0,
+    ok: m.clients.every(c => c.ok),
+    clients: m.clients
   }
 }
 
@@ -453,56 +474,29 @@ async function httpRound (o: RoundCommon & { bundleFile: string, originUrl: stri
   try {
     const m = await srv.waitFor(/^\{"port":/, { stream: 'stdout', timeoutMs: 30_000 })
     const url = (JSON.parse(m.input!) as { url: string }).url
-    const envs: NodeJS.ProcessEnv[] = []
-    for (let i = 0; i < o.n; i++) envs.push(await clientEnv(o.env, path.join(o.roundDir, `client-${i}`)))
-    const before = await o.ns.counters()
-    if (o.interrupted.by !== null) throw new Error(`interrupted by ${o.interrupted.by}`)
-    const t0 = Date.now()
-    const sampler = sampleTx(o.ns)
-    const clients = await Promise.all(envs.map(async (env, i): Promise<ScaleClient> => {
-      const cwd = path.join(o.roundDir, `client-${i}`)
-      try {
-        if (o.bundleUri) {
-          const res = await runProcess('git', ['clone', '--quiet', `--bundle-uri=${url}`, o.originUrl, 'clone'], { cwd, env, timeoutMs: o.deadlineMs })
-          const doneAt = round((Date.now() - t0) / 1000)
-          return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: res.code === 0, ...(res.code === 0 ? {} : { error: `git clone exit ${res.code}: ${res.stderr.trim()}` }) }
-        }
-        const res = await runProcess('curl', ['-sS', '--fail', '-o', path.join(cwd, 'bundle'), '-w', '%{time_total} %{size_download}', url], { cwd, env, timeoutMs: o.deadlineMs })
+    const measured = await runClients(o, async (env, cwd, t0) => {
+      if (o.bundleUri) {
+        const res = await runProcess('git', ['clone', '--quiet', `--bundle-uri=${url}`, o.originUrl, 'clone'], { cwd, env, timeoutMs: o.deadlineMs })
         const doneAt = round((Date.now() - t0) / 1000)
-        const [secs, size] = res.stdout.trim().split(' ').map(Number)
-        const ok = res.code === 0 && size === o.bundleBytes
-        return { doneAt, downloadDoneAt: doneAt, seconds: secs ?? doneAt, ok, ...(ok ? {} : { error: `curl exit ${res.code}, ${size} bytes: ${res.stderr.trim()}` }) }
-      } catch (err) {
-        const doneAt = round((Date.now() - t0) / 1000)
-        return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: false, error: (err as Error).message.split('\n')[0]! }
+        return { doneAt, downloadDoneAt: doneAt, seconds: doneAt, ok: res.code === 0, ...(res.code === 0 ? {} : { error: `git clone exit ${res.code}: ${res.stderr.trim()}` }) }
       }
-    }))
-    const allDone = (Date.now() - t0) / 1000
-    const after = await o.ns.counters()
-    const txPerSecond = await sampler.stop()
+      const res = await runProcess('curl', ['-sS', '--fail', '-o', path.join(cwd, 'bundle'), '-w', '%{time_total} %{size_download}', url], { cwd, env, timeoutMs: o.deadlineMs })
+      const doneAt = round((Date.now() - t0) / 1000)
+      const [secs, size] = res.stdout.trim().split(' ').map(Number)
+      const ok = res.code === 0 && size === o.bundleBytes
+      return { doneAt, downloadDoneAt: doneAt, seconds: secs ?? doneAt, ok, ...(ok ? {} : { error: `curl exit ${res.code}, ${size} bytes: ${res.stderr.trim()}` }) }
+    })
     await srv.stop('SIGTERM', 5000)
     const last = srv.stdout().trim().split('\n').pop() ?? ''
     const served = last.includes('bytesSent') ? (JSON.parse(last) as { bytesSent: number }).bytesSent : null
-    const tx = after.txBytes - before.txBytes
-    for (const c of clients) if (!c.ok) o.log(`   client failed: ${c.error ?? '?'}`)
     return {
+      ...rowOf(o, measured),
       case: o.bundleUri ? 'bundle-uri' : 'http',
-      n: o.n,
-      allDoneSeconds: round(allDone),
-      downloadsDoneSeconds: round(Math.max(...clients.map(c => c.downloadDoneAt))),
-      medianClientSeconds: round(median(clients.map(c => c.seconds))),
       medianDownloadSeconds: null,
-      seederTxBytes: tx,
       seederPayloadBytes: served,
-      uploadRatio: round(tx / o.bundleBytes),
-      txPerSecond,
-      linkBusy: round(tx / (o.rateBytesPerSecond * Math.max(...clients.map(c => c.downloadDoneAt)))),
       swarmBytes: null,
       peerToPeerBytes: null,
-      webSeedBytes: null,
-      originBytes: 0,
-      ok: clients.every(c => c.ok),
-      clients
+      webSeedBytes: null
     }
   } finally {
     await srv.stop('SIGTERM', 5000)
@@ -684,13 +678,7 @@ async function cli (argv: string[]): Promise<void> {
   process.stdout.write(JSON.stringify(r) + '\n')
 }
 
-function isMain (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try { return import.meta.url === pathToFileURL(realpathSync(script)).href } catch { return false }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   cli(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`scale: ${(err as Error).stack ?? String(err)}\n`)
     process.exitCode = 1

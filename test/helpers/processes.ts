@@ -2,10 +2,10 @@
 // output captured whole and framed into lines, bounded waits, bounded stops,
 // and a registry so an after() hook can kill whatever a failed test left running.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export interface ExitStatus {
   code: number | null
@@ -200,4 +200,11 @@ export function startBin (name: string, args: string[], opts: ProcessOptions): R
 /** Stop everything started here that still runs (SIGTERM, SIGKILL after 2 s). */
 export async function killAll (): Promise<void> {
   await Promise.all([...running].map(async r => await r.stop('SIGTERM', 2000)))
+}
+
+/** Whether the module at `moduleUrl` (its import.meta.url) is the script node was started with: its command line runs then. */
+export function isMain (moduleUrl: string): boolean {
+  const script = process.argv[1]
+  if (script === undefined) return false
+  try { return moduleUrl === pathToFileURL(realpathSync(script)).href } catch { return false }
 }
