@@ -125,12 +125,16 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       const source = await chooseSource(origin.records, { url: origin.url, maxSize: a.maxSize })
       infoHash = sourceInfoHash(source)
       if (trust !== null) checkSource(trust, source, signed, origin.url)
-      // unsigned: git indexes the pack while it downloads; signed: it is hashed and copied out, and checked once whole
+      // unsigned: git indexes the pack while it downloads; signed with the pack's index: it is hashed and copied
+      // out, and checked once whole (signed without: the file is checked, then indexed by git)
       bundle = await downloadBundle(deps, source, {
         maxSize: a.maxSize,
         stallTimeoutMs: a.timeoutMs,
         ...optional(a.signal, deps.onProgress),
-        onStream: read => { if (trust === null) stream = startIndexing(deps, read, a.signal); else copying = startCopying(deps, read, a.signal) }
+        onStream: (read, torrent) => {
+          if (trust === null) stream = startIndexing(deps, read, a.signal)
+          else if (torrent.packIndex) copying = startCopying(deps, read, a.signal)
+        }
       })
       stream?.downloaded()
       if (trust !== null) {

@@ -20,9 +20,10 @@ export interface DownloadBundleOptions {
   /**
    * When the bundle is downloaded (not found in the store): called as the
    * download starts with a reader of the bundle's bytes in order, as their
-   * pieces verify, so indexing can run alongside.
+   * pieces verify, so indexing can run alongside; and with what the torrent
+   * carries beside the bundle (`packIndex`: the pack's .idx).
    */
-  onStream?: (read: (signal: AbortSignal) => AsyncGenerator<Buffer>, downloadDir: string) => void
+  onStream?: (read: (signal: AbortSignal) => AsyncGenerator<Buffer>, torrent: { packIndex: boolean }) => void
 }
 
 export interface DownloadedBundle {
@@ -83,7 +84,7 @@ export async function downloadBundle (
         : {}),
       ...(o.onStream === undefined
         ? {}
-        : { onReady: read => { const onStream = o.onStream!; const bundlePath = shape!.bundlePath; onStream(signal => read(bundlePath, signal), dir) } }),
+        : { onReady: read => { const onStream = o.onStream!; const { bundlePath, index } = shape!; onStream(signal => read(bundlePath, signal), { packIndex: index !== null }) } }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     })
