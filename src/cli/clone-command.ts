@@ -4,14 +4,16 @@ import { clone, type CloneReport } from '../clone/clone.js'
 import type { Destination } from '../clone/destination.js'
 import { cloneDirName, type CloneMode } from '../core/clone-target.js'
 import { MirrorError } from '../core/errors.js'
-import { formatBytes } from '../core/format.js'
+import { formatBytes, parseRate } from '../core/format.js'
 import { parsePublicKey } from '../core/public-key.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
+import { parseProtocolList, parseSourceList } from '../core/sources.js'
 import { readMirrorConfig } from '../io/git/repository.js'
+import { Swarm } from '../io/torrent/swarm.js'
 import { Git } from '../io/git/run-git.js'
 import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
-import { addNetworkOptions, defaultCacheDir, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
+import { addNetworkOptions, defaultCacheDir, maxSizeOption, networkFlags, positiveNumber, rateArgument } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -25,7 +27,9 @@ export function cloneCommand (name: string): Command {
     .option('--bare', 'make a bare repository, as git clone --bare')
     .option('--mirror', 'mirror every ref of the origin into a bare repository, as git clone --mirror')
     .option('-n, --no-checkout', 'do not check out HEAD')
-    .option('--timeout <seconds>', 'clone from the origin instead when no peer or web seed sends data for this long', positiveNumber, 60)
+    .option('--sources <list>', 'the sources to try, in this order, before the origin: a comma list of torrent, http, mirror (default: all three; git config mirror.sources; "origin" alone: none)')
+    .option('--timeout <seconds>', 'leave a source for the next one (the origin last) when it sends nothing, or too little, for this long; also bounds discovery', positiveNumber, 60)
+    .option('--min-rate <rate>', 'a source slower than this over a --timeout window is left for the next one (default 32K, i.e. 32 KiB/s; 0: any byte will do; git config mirror.minRate)', rateArgument)
     .addOption(maxSizeOption())
     .option('--cache <dir>', 'where partial downloads (and kept bundles) live (default: $XDG_CACHE_HOME/git-torrent-mirror)')
     .option('--keep-bundle', 'keep the downloaded bundle in the cache (default: delete it once the clone is complete)')
@@ -36,33 +40,44 @@ export function cloneCommand (name: string): Command {
     .option('--project <name>', 'the project name a push object must carry (default: from the URL, as mirror-publish names it)')
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
-It asks the origin for its refs and its published bundle
-(refs/mirrors/bundle/torrent, else refs/mirrors/bundle/magnet), downloads
-the bundle from peers (trackers, the DHT) and web seeds, fetches it into
-refs/mirror/torrent/* (git verifies every object), then fetches what is newer
-from the origin, which stays the authority: the result is what git clone
-makes, remote configuration and checkout included. When the swarm cannot
-serve (no record, a refused torrent, no data within --timeout, a bundle git
-refuses) it clones from the origin and says why. Ctrl-C keeps the partial
-download in the cache; a rerun resumes it.
+It asks the origin for its refs and its records (refs/mirrors/*), then
+tries the sources they name, in order, until one serves: the published
+bundle from the BitTorrent swarm (peers from trackers and the DHT, web
+seeds), the same bundle over plain HTTP(S) (refs/mirrors/bundle/http, with
+Range resume), full git mirrors (refs/mirrors/fetch/git and fetch/http,
+fetched with git). What a source brings is staged under
+refs/mirror/<source>/* (git verifies every object), then the origin, the
+authority, sends only what is newer; when the sources already hold every
+ref it advertised, it is not contacted again. The result is what git
+clone makes, remote configuration and checkout included.
+
+A source that cannot serve (no record, a refused torrent, nothing or too
+little within --timeout, a bundle git refuses, a mirror that is down) is
+reported and the next one tried; without any, the clone comes from the
+origin. Ctrl-C while a source is being tried skips to the next one; a
+second Ctrl-C within 2 s (or one while nothing is being tried) stops the
+clone and removes it. A partial download stays in the cache; a rerun
+resumes it. Protocols a source may use: git config mirror.allowProtocols
+(default https,http,ssh,git).
 
 Signed publishes: when a key is trusted for the origin (--trust, or git
-config mirror.trustedKey / mirror.<url>.trustedKey), the bundle is used only
-if the push object its torrent carries is signed by that key, names the
+config mirror.trustedKey / mirror.<url>.trustedKey), a bundle is used only
+if the push object it comes with is signed by that key, names the
 project, has not expired, is not older than one accepted before (kept in
 $XDG_STATE_HOME/git-torrent-mirror), and matches the bundle's size, SHA-256
-and refs. Otherwise it clones from the origin and names the check that
-failed. The report then says "verified": "signature".
+and refs. Otherwise the next source is tried, and the check that failed
+is named. The report then says "verified": "signature".
 
-Exit status: 0 when the clone is complete (from the swarm or, after a
-fallback, from the origin), 1 when it failed (nothing is left behind but the
+Exit status: 0 when the clone is complete (from a source or, after them,
+from the origin), 1 when it failed (nothing is left behind but the
 resumable download), 2 on wrong usage.
 
 Examples:
   $ ${name} https://git.example.org/project.git
   $ ${name} --json --tracker http://tracker.example.org/announce URL dir
-  $ ${name} --seed URL                       # and keep seeding for others`)
-  return cmd.action(async (url: string, dir: string | undefined) => await runCli(name, async () => await runClone(cmd, url, dir)))
+  $ ${name} --seed URL                       # and keep seeding for others
+  $ ${name} --sources mirror,torrent URL       # a git mirror first, then the swarm`)
+  return cmd.action(async (url: string, dir: string | undefined) => await runCli(name, async () => await runClone(cmd, url, dir), { json: cmd.opts().json === true }))
 }
 
 async function runClone (cmd: Command, url: string, dirArg: string | undefined): Promise<number> {
@@ -75,20 +90,38 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const seed = o.seed === true
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
   const git = new Git(process.cwd())
-  const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
+  const config = await readMirrorConfig(git)
+  const net = resolveNetworkOptions(networkFlags(cmd), config)
+  const sources = o.sources !== undefined
+    ? parseSourceList(o.sources as string, '--sources')
+    : config.sources === undefined ? undefined : parseSourceList(config.sources, 'git config mirror.sources', 'BAD_OPTION')
+  const allowProtocols = config.allowProtocols === undefined ? undefined : parseProtocolList(config.allowProtocols, 'git config mirror.allowProtocols')
+  const minRate = o.minRate !== undefined ? o.minRate as number : config.minRate === undefined ? undefined : configRate(config.minRate)
   const store = await Store.open((o.cache as string | undefined) ?? defaultCacheDir())
   let claimed: Destination | null = null
-  const stop = stopSignal(undefined, { onForce: () => claimed?.undoSync() })
-  const seeder = await Seeder.open({ store, net })
+  let trying: { source: string, url: string, skip: () => void } | null = null
+  let skippedAt = 0
+  const stop = stopSignal(undefined, {
+    onForce: () => claimed?.undoSync(),
+    // Ctrl-C during a source skips it; a second one within SKIP_WINDOW_MS (or with no source running) stops the clone
+    onInterrupt: () => {
+      if (trying === null || Date.now() - skippedAt < SKIP_WINDOW_MS) return false
+      skippedAt = Date.now()
+      reporter.info(`Ctrl-C: skipping ${trying.source === 'torrent' ? 'the swarm' : trying.url}; press Ctrl-C again within ${SKIP_WINDOW_MS / 1000} s to stop the clone`)
+      trying.skip()
+      return true
+    }
+  })
+  const swarm = new Swarm({ net })
   try {
     const report = await clone({
       git,
       store,
-      client: seeder.client,
-      net,
+      swarm,
       onProgress: p => reporter.progress(p),
       onNotice: line => reporter.info(line),
-      onClaimed: dest => { claimed = dest }
+      onClaimed: dest => { claimed = dest },
+      onAttempt: a => { trying = a }
     }, {
       url,
       dir,
@@ -96,6 +129,9 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
       checkout: o.checkout !== false,
       maxSize: o.maxSize as number,
       timeoutMs: (o.timeout as number) * 1000,
+      ...(minRate === undefined ? {} : { minBytesPerSecond: minRate }),
+      ...(sources === undefined ? {} : { sources }),
+      ...(allowProtocols === undefined ? {} : { allowProtocols }),
       keepBundle: o.keepBundle === true || seed,
       trust,
       ...(o.project === undefined ? {} : { project: o.project as string }),
@@ -111,6 +147,7 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
       reporter.info('nothing to seed: the clone did not come from the swarm')
       return 0
     }
+    const seeder = new Seeder({ store, swarm })
     const until = o.duration === undefined ? stop : stopSignal((o.duration as number) * 1000)
     try {
       await seeder.seed(report.bundle)
@@ -121,8 +158,18 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
     return 0
   } finally {
     stop.dispose()
-    await seeder.close()
+    await swarm.close()
   }
+}
+
+/** How long after a Ctrl-C that skipped a source another one stops the clone instead of skipping again. */
+const SKIP_WINDOW_MS = 2000
+
+/** mirror.minRate: a size per second ("32K", "1M/s"), or 0 for any byte. */
+function configRate (text: string): number {
+  const n = parseRate(text)
+  if (n === null) throw new MirrorError('BAD_OPTION', `git config mirror.minRate=${JSON.stringify(text)} is not a rate such as 32K or 0`)
+  return n
 }
 
 /** A bad argument is wrong usage (exit 2), whatever the parser calls it. */
@@ -142,13 +189,19 @@ function reportJson (r: CloneReport): Record<string, unknown> {
 }
 
 function summary (r: CloneReport, dir: string): string[] {
+  const used = r.attempts.find(a => a.outcome === 'used')
+  const origin = `${formatBytes(r.bytes.origin)} from the origin${r.originFetched ? '' : ' (no final fetch: the sources had every ref it advertised)'}`
   const from = r.method === 'torrent'
-    ? `from the swarm: ${formatBytes(r.bytes.swarm)} from peers, ${formatBytes(r.bytes.webSeed)} from web seeds, ${formatBytes(r.bytes.origin)} from the origin`
-    : `from the origin (${r.fallbackReason ?? 'no bundle'}): ${formatBytes(r.bytes.origin)}`
+    ? `from the swarm: ${formatBytes(r.bytes.swarm)} from peers, ${formatBytes(r.bytes.webSeed)} from web seeds, ${origin}`
+    : r.method === 'http'
+      ? `from ${used?.url ?? 'an HTTP server'}: ${formatBytes(r.bytes.http)} over HTTP, ${origin}`
+      : r.method === 'mirror'
+        ? `from the mirror ${used?.url ?? ''}: ${formatBytes(r.bytes.mirror)}, ${origin}`
+        : `from the origin (${r.fallbackReason ?? 'no source'}): ${formatBytes(r.bytes.origin)}`
   const lines = [`cloned into '${path.relative(process.cwd(), r.directory) || dir}' ${from} in ${r.seconds.total} s`]
   if (r.pushObject !== null && r.verified === 'signature') lines.push(`verified: push object ${r.pushObject.sequence} signed by ${r.pushObject.key}`)
   if (r.discardedRefs.length > 0) {
-    lines.push(`the bundle disagreed with the origin on ${r.discardedRefs.length} ref(s); the origin won: ${r.discardedRefs.slice(0, 5).join(', ')}${r.discardedRefs.length > 5 ? ', ...' : ''}`)
+    lines.push(`the sources disagreed with the origin on ${r.discardedRefs.length} ref(s); the origin won: ${r.discardedRefs.slice(0, 5).join(', ')}${r.discardedRefs.length > 5 ? ', ...' : ''}`)
   }
   if (r.bundle !== null) lines.push(`the bundle stays in the cache: ${r.bundle.bundlePath}`)
   return lines

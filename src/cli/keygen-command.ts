@@ -26,7 +26,7 @@ or for one run with mirror-clone --trust "ssh-ed25519 AAAA...".
 Examples:
   $ ${name}
   $ ${name} --existing ~/.ssh/id_ed25519`)
-  return cmd.action(async () => await runCli(name, async () => await runKeygen(cmd)))
+  return cmd.action(async () => await runCli(name, async () => await runKeygen(cmd), { json: cmd.opts().json === true }))
 }
 
 async function runKeygen (cmd: Command): Promise<number> {

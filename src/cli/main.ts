@@ -48,6 +48,6 @@ export async function main (program: string, argv: string[]): Promise<void> {
     await configure(cmd).parseAsync(argv, { from: 'user' })
   } catch (err) {
     // only commander's own (usage, --help, --version) reach here; commands exit through runCli
-    await runCli(program, async () => { throw err })
+    await runCli(program, async () => { throw err }, { json: argv.includes('--json') })
   }
 }

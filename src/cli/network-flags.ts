@@ -1,7 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
-import { parseSize } from '../core/format.js'
+import { parseRate, parseSize } from '../core/format.js'
 import type { NetworkFlags } from '../core/network-options.js'
 
 /** Largest bundle a download accepts unless --max-size says otherwise. */
@@ -58,5 +58,12 @@ export function positiveNumber (value: string): number {
 export function sizeArgument (value: string): number {
   const n = parseSize(value)
   if (n === null) throw new InvalidArgumentError('expected a size such as 500M or 64G.')
+  return n
+}
+
+/** A commander argument parser for a rate (a size per second, or 0). */
+export function rateArgument (value: string): number {
+  const n = parseRate(value)
+  if (n === null) throw new InvalidArgumentError('expected a rate such as 32K, 1M/s or 0.')
   return n
 }

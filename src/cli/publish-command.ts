@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { formatBytes } from '../core/format.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { Store } from '../io/store/store.js'
+import { Swarm } from '../io/torrent/swarm.js'
 import { publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
 import { addNetworkOptions, networkFlags, positiveNumber } from './network-flags.js'
@@ -18,6 +19,7 @@ export function publishCommand (name: string): Command {
     .option('--store <dir>', 'where bundles and torrents are kept (default: <git-dir>/mirror)')
     .option('--name <project>', 'project name in the bundle file name (default: from the remote URL)')
     .option('--web-seed <url>', 'an HTTP(S) URL serving the bundle, as a BEP 19 web seed; a URL ending in / gets the bundle file name appended (repeatable). Signed: the URL of a directory, ending in /', (v: string, p: string[] = []) => [...p, v])
+    .option('--fetch-mirror <url>', 'a full git mirror of the repository that clients may fetch from: http(s) URLs are recorded in refs/mirrors/fetch/http, git:// and ssh in refs/mirrors/fetch/git (repeatable; default: git config mirror.fetchMirror)', (v: string, p: string[] = []) => [...p, v])
     .option('--sign-key <file>', 'sign a push object with this ed25519 key (default: git config mirror.signingKey; see mirror-keygen)')
     .option('--no-sign', 'do not sign, even with mirror.signingKey set')
     .option('--valid-days <days>', 'how long a new push object stays valid', positiveNumber, 90)
@@ -39,10 +41,16 @@ refs/mirrors/push records it; clients that trust the key verify the bundle
 before using it. An unchanged state keeps its push object until half its
 validity has passed.
 
+Full git mirrors (--fetch-mirror, or git config mirror.fetchMirror) are
+recorded too: mirror-clone fetches from them with git when the bundle
+cannot serve (or first, with --sources), then only what is newer from the
+origin.
+
 Examples:
   $ ${name} --web-seed https://downloads.example.org/git/ --seed
-  $ ${name} --tracker udp://tracker.example.org:1337/announce --no-push --json`)
-  return cmd.action(async () => await runCli(name, async () => await runPublish(cmd)))
+  $ ${name} --tracker udp://tracker.example.org:1337/announce --no-push --json
+  $ ${name} --fetch-mirror https://mirror.example.org/project.git --fetch-mirror git://mirror.example.net/project.git`)
+  return cmd.action(async () => await runCli(name, async () => await runPublish(cmd), { json: cmd.opts().json === true }))
 }
 
 async function runPublish (cmd: Command): Promise<number> {
@@ -55,6 +63,7 @@ async function runPublish (cmd: Command): Promise<number> {
     ...(o.store === undefined ? {} : { store: o.store as string }),
     ...(o.name === undefined ? {} : { name: o.name as string }),
     webSeeds: (o.webSeed as string[] | undefined) ?? [],
+    ...(o.fetchMirror === undefined ? {} : { fetchMirrors: o.fetchMirror as string[] }),
     network: networkFlags(cmd),
     ...(o.sign === false ? { signingKey: false as const } : o.signKey === undefined ? {} : { signingKey: o.signKey as string }),
     validForSeconds: Math.round((o.validDays as number) * 24 * 3600),
@@ -64,14 +73,15 @@ async function runPublish (cmd: Command): Promise<number> {
   if (o.seed !== true) return 0
 
   const stop = stopSignal()
-  const seeder = await Seeder.open({ store: await Store.open(result.store), net: result.network })
+  const swarm = new Swarm({ net: result.network })
   try {
+    const seeder = new Seeder({ store: await Store.open(result.store), swarm })
     await seeder.seed(result.entry)
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000 })
     return 0
   } finally {
     stop.dispose()
-    await seeder.close()
+    await swarm.close()
   }
 }
 
@@ -84,6 +94,7 @@ function publishJson (r: PublishResult): Record<string, unknown> {
     magnet: r.magnet,
     trackers: r.trackers,
     webSeeds: r.webSeeds,
+    fetchMirrors: r.fetchMirrors,
     records: r.records,
     push: r.push,
     pushObject: r.pushObject
@@ -107,6 +118,7 @@ function publishText (r: PublishResult, seeding: boolean): string[] {
     const what = r.pushObject === null ? 'the bundle' : `the folder ${r.entry.meta.folder!}/ (bundle and push object)`
     lines.push(`web seeds: ${r.webSeeds.join(' ')} (upload ${what} there)`)
   }
+  if (r.fetchMirrors.length > 0) lines.push(`mirrors:  ${r.fetchMirrors.join(' ')}`)
   const refs = Object.entries(RECORD_REFS).filter(([k]) => r.records[k as RecordName] !== null).map(([, ref]) => ref)
   if (r.push === null) lines.push(`records:  ${refs.join(' ')} written locally, not pushed`)
   else if (r.push.outcome === 'up-to-date') lines.push(`records:  ${refs.join(' ')} already up to date on ${r.push.remote}`)

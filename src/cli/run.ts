@@ -1,20 +1,22 @@
 import { CommanderError } from 'commander'
-import { MirrorError } from '../core/errors.js'
+import { exitStatusOf, MirrorError } from '../core/errors.js'
 
 /** DESIGN.md exit statuses. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
 
 /**
  * Runs a command's body and turns what it throws into one line on stderr and
- * an exit status: 2 for wrong usage, 1 for an operational failure. Anything
- * else is a bug and keeps its stack.
+ * an exit status: 2 for wrong usage, 1 for an operational failure. With
+ * `json`, stdout also gets one object, `{"error": {"code", "message",
+ * "exitStatus"}}`, the code being the failure's stable name. Anything else
+ * is a bug and keeps its stack.
  */
-export async function runCli (prog: string, body: () => Promise<number | void>): Promise<never> {
+export async function runCli (prog: string, body: () => Promise<number | void>, o: { json?: boolean } = {}): Promise<never> {
   let status: number
   try {
     status = (await body()) ?? EXIT.ok
   } catch (err) {
-    status = report(prog, err)
+    status = report(prog, err, o.json === true)
   }
   process.exitCode = status
   // Let stdout/stderr drain; sockets the libraries forgot must not keep us alive.
@@ -22,15 +24,23 @@ export async function runCli (prog: string, body: () => Promise<number | void>):
   return await new Promise<never>(() => {})
 }
 
-function report (prog: string, err: unknown): number {
+function report (prog: string, err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (or the help / version)
-    return err.exitCode === 0 ? EXIT.ok : EXIT.usage
+    const status = err.exitCode === 0 ? EXIT.ok : EXIT.usage
+    if (json && status !== EXIT.ok) writeJson({ code: 'USAGE', message: err.message.replace(/^error: /, ''), exitStatus: status })
+    return status
   }
   if (err instanceof MirrorError) {
     process.stderr.write(`${prog}: ${err.message}\n`)
-    return err.code === 'USAGE' ? EXIT.usage : EXIT.failure
+    const status = exitStatusOf(err.code)
+    if (json) writeJson({ code: err.code, message: err.message, exitStatus: status })
+    return status
   }
   process.stderr.write(`${prog}: internal error (a bug; please report it):\n${(err as Error)?.stack ?? String(err)}\n`)
   return EXIT.failure
+}
+
+function writeJson (error: { code: string, message: string, exitStatus: number }): void {
+  process.stdout.write(`${JSON.stringify({ error })}\n`)
 }

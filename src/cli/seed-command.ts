@@ -6,6 +6,7 @@ import { resolveNetworkOptions } from '../core/network-options.js'
 import { openRepository, readMirrorConfig } from '../io/git/repository.js'
 import { Git } from '../io/git/run-git.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
+import { Swarm } from '../io/torrent/swarm.js'
 import { Seeder } from '../seed/seeder.js'
 import { seedRemote, type SeedRemoteResult } from '../seed/seed-remote.js'
 import { addNetworkOptions, defaultCacheDir, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
@@ -44,7 +45,7 @@ not be (each reason is printed), 2 on wrong usage.
 Examples:
   $ ${name}                                        # in a repository that published
   $ ${name} https://git.example.org/project.git --duration 3600`)
-  return cmd.action(async (urls: string[]) => await runCli(name, async () => await runSeed(cmd, urls)))
+  return cmd.action(async (urls: string[]) => await runCli(name, async () => await runSeed(cmd, urls), { json: cmd.opts().json === true }))
 }
 
 async function runSeed (cmd: Command, urls: string[]): Promise<number> {
@@ -55,7 +56,8 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
-  const seeder = await Seeder.open({ store, net })
+  const swarm = new Swarm({ net })
+  const seeder = new Seeder({ store, swarm })
   seeder.on('verified', (e: StoredBundle) => reporter.event({ event: 'verified', file: e.bundlePath },
     `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
   try {
@@ -70,7 +72,7 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
       if (entries.length === 0) throw new MirrorError('NO_RECORDS', `nothing to seed in ${store.root}: run mirror-publish first, or name remotes to reseed`)
       for (const entry of entries) await seeder.seed(entry).catch(err => fail(entry.meta.file, err))
     } else {
-      const settled = await Promise.allSettled(urls.map(async url => await seedRemote({ git, store, seeder, net }, url, {
+      const settled = await Promise.allSettled(urls.map(async url => await seedRemote({ git, store, seeder }, url, {
         maxSize: o.maxSize as number,
         stallTimeoutMs: (o.timeout as number) * 1000,
         trust: (o.trust as string[] | undefined) ?? [],
@@ -85,7 +87,7 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
     return failures > 0 ? 1 : 0
   } finally {
     stop.dispose()
-    await seeder.close()
+    await swarm.close()
   }
 }
 

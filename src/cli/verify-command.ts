@@ -28,7 +28,7 @@ Examples:
   $ ${name}                                   # refs/mirrors/push here
   $ ${name} https://git.example.org/project.git
   $ ${name} project-0123456789ab.push --bundle project-0123456789ab.bundle --trust "ssh-ed25519 AAAA..."`)
-  return cmd.action(async (target: string | undefined) => await runCli(name, async () => await runVerify(cmd, target)))
+  return cmd.action(async (target: string | undefined) => await runCli(name, async () => await runVerify(cmd, target), { json: cmd.opts().json === true }))
 }
 
 async function runVerify (cmd: Command, target: string | undefined): Promise<number> {

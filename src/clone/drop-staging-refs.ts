@@ -1,19 +1,19 @@
 import type { Ref } from '../core/ref-list.js'
-import { TORRENT_STAGING } from '../core/refs.js'
+import { STAGING_PREFIX } from '../core/refs.js'
 import type { Git } from '../io/git/run-git.js'
 
 /** for-each-ref takes several --merged and lists refs merged into any; keep argv short. */
 const TIPS_PER_CALL = 2000
 
 export interface DroppedStaging {
-  /** Staging refs reachable from real refs: the bundle's data served the clone. */
+  /** Staging refs reachable from real refs: the source's data served the clone. */
   reachable: string[]
-  /** Staging refs the origin's refs do not reach (a stale or foreign bundle): the origin won. */
+  /** Staging refs the origin's refs do not reach (a stale or foreign bundle, a lying mirror): the origin won. */
   discarded: string[]
 }
 
 /**
- * Ends the staging of a clone: the refs `stageBundle` wrote go, in one
+ * Ends the staging of a clone: the refs its sources staged go, in one
  * transaction. Those reachable from real refs are what DESIGN.md says to
  * delete; the others point where the origin does not, and the origin is the
  * authority, so they go too, and are reported. A staged name the origin
@@ -30,7 +30,7 @@ export async function dropStagingRefs (repo: Git, staged: Ref[], advertised: Set
   const tips = [...new Set(real.flatMap(r => r.commit === null ? [] : [r.commit]))]
   for (let i = 0; i < tips.length && reachable.size < mine.length; i += TIPS_PER_CALL) {
     const merged = tips.slice(i, i + TIPS_PER_CALL).map(oid => `--merged=${oid}`)
-    const r = await repo.run(['for-each-ref', '--format=%(refname)', ...merged, TORRENT_STAGING])
+    const r = await repo.run(['for-each-ref', '--format=%(refname)', ...merged, STAGING_PREFIX])
     for (const name of r.stdout.split('\n')) if (stagedNames.has(name)) reachable.add(name)
   }
   // each at the value staged: a ref that changed since is not ours to delete

@@ -29,6 +29,9 @@ export type ErrorCode =
   | 'KEY_EXISTS'            // mirror-keygen would overwrite a key (without --force)
   | 'BAD_PUSH_OBJECT'       // a push object that does not parse
   | 'VERIFY_FAILED'         // a push object or bundle refused by a check (data.check names it)
+  | 'HTTP_FAILED'           // an HTTP source answered with an error or broke off
+  | 'NO_SPACE'              // this machine's disk (or quota) is full
+  | 'LOCAL_IO'              // this machine refused a read or write: read-only, permissions, I/O error, too many open files
 
 export class MirrorError extends Error {
   readonly code: ErrorCode
@@ -44,4 +47,46 @@ export class MirrorError extends Error {
 
 export function isMirrorError (err: unknown, code?: ErrorCode): err is MirrorError {
   return err instanceof MirrorError && (code === undefined || err.code === code)
+}
+
+/** Every code, for documentation and the test that pins each code's exit status. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'USAGE', 'NOT_A_REPOSITORY', 'NO_SUCH_REMOTE', 'SHALLOW_REPOSITORY', 'EMPTY_REPOSITORY', 'BAD_WEB_SEED', 'BAD_OPTION',
+  'STORE_NOT_WRITABLE', 'STORE_CORRUPT', 'GIT_FAILED', 'REMOTE_UNREACHABLE', 'PUSH_REJECTED', 'NO_RECORDS', 'BAD_RECORD',
+  'UNSAFE_TORRENT', 'TOO_LARGE', 'DOWNLOAD_STALLED', 'BAD_BUNDLE', 'TORRENT_FAILED', 'ABORTED', 'DESTINATION_EXISTS',
+  'BAD_KEY', 'KEY_EXISTS', 'BAD_PUSH_OBJECT', 'VERIFY_FAILED', 'HTTP_FAILED', 'NO_SPACE', 'LOCAL_IO'
+]
+
+/** DESIGN.md's exit status for a failure with this code: 2 for wrong usage, 1 for everything else. */
+export function exitStatusOf (code: ErrorCode): 1 | 2 {
+  return code === 'USAGE' ? 2 : 1
+}
+
+/** The errno codes that mean this machine, not a source, is in trouble. */
+const LOCAL_ERRNO: Record<string, 'NO_SPACE' | 'LOCAL_IO'> = {
+  ENOSPC: 'NO_SPACE', EDQUOT: 'NO_SPACE', EROFS: 'LOCAL_IO', EACCES: 'LOCAL_IO', EPERM: 'LOCAL_IO', EIO: 'LOCAL_IO', EMFILE: 'LOCAL_IO', ENFILE: 'LOCAL_IO'
+}
+
+/**
+ * git's strerror() texts for the same conditions, as it prints them under
+ * LC_ALL=C (the git runner pins it): "...: No space left on device". An ssh
+ * refusal ("Permission denied (publickey)") is the server's, not ours: only
+ * a line that ends in the bare text counts.
+ */
+const LOCAL_STRERROR: Array<[RegExp, 'NO_SPACE' | 'LOCAL_IO']> = [
+  [/No space left on device|Disk quota exceeded/, 'NO_SPACE'],
+  [/(Read-only file system|Permission denied|Input\/output error|Too many open files)\s*$/m, 'LOCAL_IO']
+]
+
+/** NO_SPACE or LOCAL_IO for a failure of this machine (a Node errno code, or git's stderr), else null. */
+export function localFailure (o: { errno?: string, stderr?: string }): 'NO_SPACE' | 'LOCAL_IO' | null {
+  if (o.errno !== undefined && LOCAL_ERRNO[o.errno] !== undefined) return LOCAL_ERRNO[o.errno]!
+  for (const [re, code] of LOCAL_STRERROR) if (o.stderr !== undefined && re.test(o.stderr)) return code
+  return null
+}
+
+/** Whether an error is this machine's trouble (disk full, read-only, ...): no reason to blame or drop a source for it. */
+export function isLocalFailure (err: unknown): boolean {
+  if (isMirrorError(err)) return err.code === 'NO_SPACE' || err.code === 'LOCAL_IO'
+  return localFailure({ errno: (err as NodeJS.ErrnoException)?.code }) !== null
 }

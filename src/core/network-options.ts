@@ -44,6 +44,14 @@ export interface MirrorConfig {
   dhtBootstrap?: string[]
   lsd?: string
   upnp?: string
+  /** mirror.sources: the sources a clone tries, in order (comma list). */
+  sources?: string
+  /** mirror.allowProtocols: URL schemes a source may use (comma list). */
+  allowProtocols?: string
+  /** mirror.minRate: a trickle is a stall below this (a size per second, e.g. 32K). */
+  minRate?: string
+  /** mirror.fetchMirror: full git mirrors a publish records (multi-valued). */
+  fetchMirror?: string[]
 }
 
 /** Flags win over git config, git config over the defaults. */

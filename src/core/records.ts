@@ -1,4 +1,5 @@
 import { MirrorError } from './errors.js'
+import { parseMirrorUrl, type MirrorUrl } from './mirror-url.js'
 
 /**
  * Record blobs under refs/mirrors/* are text: one entry a line; blank lines
@@ -43,4 +44,19 @@ export function parseMagnetRecord (blob: string, ref: string): { uri: string, in
   const btih = xt.map(v => /^urn:btih:([0-9a-fA-F]{40})$/.exec(v)?.[1]).find(Boolean)
   if (btih === undefined) badRecord(ref, no, 'no urn:btih: infohash (40 hex digits)')
   return { uri: line, infoHash: btih.toLowerCase() }
+}
+
+/**
+ * refs/mirrors/fetch/git (git:// and ssh URLs) or refs/mirrors/fetch/http
+ * (http(s) URLs): full git mirrors, one a line, each checked before it can
+ * reach git (parseMirrorUrl).
+ */
+export function parseMirrorList (blob: string, ref: string, record: 'git' | 'http'): MirrorUrl[] {
+  return entries(blob).map(({ line, no }) => {
+    try {
+      return parseMirrorUrl(line, record)
+    } catch (err) {
+      return badRecord(ref, no, (err as Error).message)
+    }
+  })
 }

@@ -5,13 +5,21 @@
  */
 export const RECORDS_PREFIX = 'refs/mirrors/'
 export const STAGING_PREFIX = 'refs/mirror/'
+/** Where a clone stages what a source brought: refs/mirror/<name>/ (torrent, http, a mirror's host). */
+export function stagingPrefix (name: string): string {
+  return `${STAGING_PREFIX}${name}/`
+}
 /** Where a clone stages what a bundle from the swarm carries. */
-export const TORRENT_STAGING = `${STAGING_PREFIX}torrent/`
+export const TORRENT_STAGING = stagingPrefix('torrent')
 
 export const RECORD_REFS = {
   torrent: 'refs/mirrors/bundle/torrent',
   magnet: 'refs/mirrors/bundle/magnet',
   http: 'refs/mirrors/bundle/http',
+  /** Full git mirrors: git:// and ssh URLs. */
+  fetchGit: 'refs/mirrors/fetch/git',
+  /** Full git mirrors: http(s) URLs. */
+  fetchHttp: 'refs/mirrors/fetch/http',
   /** The signed push object of the same publish (absent when unsigned). */
   push: 'refs/mirrors/push'
 } as const

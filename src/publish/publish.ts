@@ -6,9 +6,11 @@ import { MirrorError } from '../core/errors.js'
 import { DEFAULT_TRACKERS, resolveNetworkOptions, type NetworkFlags, type NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
 import { choosePieceLength } from '../core/piece-length.js'
+import { infoHashOf } from '../core/torrent-info.js'
 import { bundleBaseName, projectName, pushFileName, sanitizeName } from '../core/project-name.js'
 import { PieceHasher } from '../core/piece-hasher.js'
 import { parsePushObject, type FileDigest, type PushObject } from '../core/push-object.js'
+import { parseMirrorUrl } from '../core/mirror-url.js'
 import { formatUrlList } from '../core/records.js'
 import { refListId, type RefState } from '../core/ref-list.js'
 import { RECORD_REFS, ZERO_OID } from '../core/refs.js'
@@ -36,6 +38,8 @@ export interface PublishOptions {
   /** Project name in the bundle's file name; default from the remote URL. */
   name?: string
   webSeeds: string[]
+  /** Full git mirrors to record (http(s) in refs/mirrors/fetch/http, git:// and ssh in fetch/git); default git config mirror.fetchMirror. */
+  fetchMirrors?: string[]
   network: NetworkFlags
   /** Sign with this key file; false: do not sign; undefined: git config mirror.signingKey, if set. */
   signingKey?: string | false
@@ -56,6 +60,8 @@ export interface PublishResult {
   magnet: string
   trackers: string[]
   webSeeds: string[]
+  /** The full git mirrors recorded under refs/mirrors/fetch/*. */
+  fetchMirrors: string[]
   records: RecordOids
   push: { remote: string, outcome: PushOutcome } | null
   /** The push object the torrent carries, when signed. */
@@ -77,7 +83,10 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   if (repo.shallow) {
     throw new MirrorError('SHALLOW_REPOSITORY', 'repository is shallow: a bundle needs the full history (run git fetch --unshallow first)')
   }
-  const net = resolveNetworkOptions(o.network, await readMirrorConfig(repo.git))
+  const config = await readMirrorConfig(repo.git)
+  const net = resolveNetworkOptions(o.network, config)
+  const fetchMirrors = [...new Set(o.fetchMirrors ?? config.fetchMirror ?? [])]
+  const mirrors = fetchMirrorRecords(fetchMirrors)
   const target = await resolvePublishedState(repo, { remote: o.remote, push: o.push })
   const store = await Store.open(o.store ?? path.join(repo.gitDir, 'mirror'))
 
@@ -124,6 +133,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     torrent: torrentBytes,
     magnet: Buffer.from(`${magnet}\n`),
     ...(webSeeds.length > 0 ? { http: Buffer.from(formatUrlList(webSeeds.map(u => folder === null ? u : `${u}${encodeURIComponent(folder)}/${encodeURIComponent(fileName)}`))) } : {}),
+    ...mirrors,
     ...(signed !== null ? { push: signed.po.bytes } : {})
   })
   let push: PublishResult['push'] = null
@@ -140,6 +150,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     magnet,
     trackers,
     webSeeds,
+    fetchMirrors,
     records,
     push,
     pushObject: signed === null
@@ -147,6 +158,28 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
       : { id: signed.po.id, sequence: signed.po.sequence, expires: signed.po.expires, key: signed.po.signer.text, path: entry.pushPath!, reused: signed.reused },
     entry,
     network: net
+  }
+}
+
+/**
+ * The fetch-mirror records: each URL checked as a client will check it,
+ * then sorted by scheme into refs/mirrors/fetch/http (http, https) and
+ * refs/mirrors/fetch/git (git://, ssh), in the order given.
+ */
+export function fetchMirrorRecords (urls: string[]): { fetchGit?: Buffer, fetchHttp?: Buffer } {
+  const byRecord: Record<'git' | 'http', string[]> = { git: [], http: [] }
+  for (const url of urls) {
+    const record = /^https?:\/\//i.test(url) ? 'http' : 'git'
+    try {
+      parseMirrorUrl(url, record)
+    } catch (err) {
+      throw new MirrorError('BAD_OPTION', `fetch mirror ${JSON.stringify(url)} ${(err as Error).message}`, { url })
+    }
+    byRecord[record].push(url)
+  }
+  return {
+    ...(byRecord.git.length > 0 ? { fetchGit: Buffer.from(formatUrlList(byRecord.git)) } : {}),
+    ...(byRecord.http.length > 0 ? { fetchHttp: Buffer.from(formatUrlList(byRecord.http)) } : {})
   }
 }
 
@@ -168,8 +201,7 @@ async function build (
     // signed: the pack's index ships too, so a client that trusts the signature need not index the pack
     const bundle = await createBundle(repo, state, dataDir, t.fileName, { index: t.signing !== null, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
     o.onProgress?.({ phase: 'torrent', loaded: bundle.size, total: bundle.size })
-    let torrent = encodeTorrent({ name: t.fileName, pieceLength: bundle.pieces.pieceLength, pieces: bundle.pieces.table(), files: { length: bundle.size } }, t)
-    let infoHash = (await readTorrent(torrent, 'the new torrent')).infoHash
+    let { torrent, infoHash } = encodeTorrent({ name: t.fileName, pieceLength: bundle.pieces.pieceLength, pieces: bundle.pieces.table(), files: { length: bundle.size } }, t)
     let po: PushObject | null = null
     if (t.signing !== null && t.folder !== null) {
       const index = bundle.index === null ? null : { idx: await hashFile(bundle.index.idx), rev: await hashFile(bundle.index.rev) }
@@ -221,8 +253,7 @@ async function makeFolderTorrent (
     }
     files.push({ name, length })
   }
-  const torrent = encodeTorrent({ name: folder, pieceLength: o.pieces.pieceLength, pieces: o.pieces.table(), files }, o)
-  return { torrent, infoHash: (await readTorrent(torrent, 'the new torrent')).infoHash }
+  return encodeTorrent({ name: folder, pieceLength: o.pieces.pieceLength, pieces: o.pieces.table(), files }, o)
 }
 
 /**
@@ -251,7 +282,7 @@ async function resign (
     : {
         sha256: entry.meta.sha256 ?? (await hashFile(entry.bundlePath)).sha256,
         size: entry.meta.size,
-        infoHash: (await readTorrent(encodeTorrent({ name: entry.meta.file, pieceLength: pieces.pieceLength, pieces: pieces.table(), files: { length: entry.meta.size } }, { trackers: [], webSeeds: [] }), 'the bundle\'s torrent')).infoHash
+        infoHash: infoHashOf({ name: entry.meta.file, pieceLength: pieces.pieceLength, pieces: pieces.table(), files: { length: entry.meta.size } })
       }
   const dataDir = path.dirname(entry.bundlePath)
   const folder = entry.meta.folder!
@@ -298,9 +329,5 @@ async function retarget (store: Store, entry: StoredBundle, trackers: string[], 
   const parsed = await readTorrent(current, entry.torrentPath)
   const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
   if (same(parsed.announce, trackers) && same(parsed.urlList, webSeeds)) return entry
-  const torrent = retargetTorrent(current, trackers, webSeeds)
-  if ((await readTorrent(torrent, 'the updated torrent')).infoHash !== entry.meta.infoHash) {
-    throw new Error('retargeting the torrent changed its infohash')
-  }
-  return await store.update(entry, entry.meta, torrent)
+  return await store.update(entry, entry.meta, retargetTorrent(current, trackers, webSeeds))   // the info dictionary, hence the infohash, untouched
 }

@@ -1,14 +1,13 @@
-import type { NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
-import { chooseSource } from '../clone/choose-source.js'
-import { downloadBundle } from '../clone/download-bundle.js'
+import { downloadBundle } from '../source/download-bundle.js'
+import { checkTorrentRecord, noBundle, readTorrentRecord } from '../source/torrent-source.js'
 import { fetchRecordsVia } from '../io/git/fetch-records.js'
 import type { Git } from '../io/git/run-git.js'
 import { commitDownload } from '../io/store/commit-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Seeder } from './seeder.js'
 import { rm } from 'node:fs/promises'
-import { checkSigned, checkSource, trustFor, verifyBundle, type VerifiedBundle } from '../clone/verify-bundle.js'
+import { checkSigned, checkSource, trustFor, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
 import { RECORD_REFS } from '../core/refs.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 
@@ -39,16 +38,18 @@ export interface SeedRemoteResult {
  * never seeded), commit it to the store and seed it.
  */
 export async function seedRemote (
-  deps: { git: Git, store: Store, seeder: Seeder, net: NetworkOptions }, url: string, o: SeedRemoteOptions
+  deps: { git: Git, store: Store, seeder: Seeder }, url: string, o: SeedRemoteOptions
 ): Promise<SeedRemoteResult> {
   const { store, seeder } = deps
   o.onProgress?.({ phase: 'records', detail: url })
   const { records } = await fetchRecordsVia(deps.git, await store.makeTemp('records'), url)
   const trust = await trustFor(deps.git, [url], { extra: o.trust, project: o.project, accepted: o.accepted })
   const signed = trust !== null && records.push !== undefined ? (await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${url}`)).po : null
-  const source = await chooseSource(records, { url, maxSize: o.maxSize })
+  const record = await readTorrentRecord(records, url)
+  if (record === null) throw noBundle(url)
+  const source = checkTorrentRecord(record, { maxSize: o.maxSize })
   if (trust !== null) checkSource(trust, source, signed, url)
-  const bundle = await downloadBundle({ client: seeder.client, store, net: deps.net }, source, o)
+  const bundle = await downloadBundle({ swarm: seeder.swarm, store }, source, o)
   let entry: StoredBundle
   try {
     let verified: VerifiedBundle | null = null
@@ -61,7 +62,7 @@ export async function seedRemote (
       }
       await trust.accepted.add(verified.po)
     }
-    entry = bundle.entry ?? await commitDownload(store, bundle.dir!, { ...bundle, verified: verified === null ? null : { sha256: verified.sha256, pushObject: verified.po.id } })
+    entry = bundle.entry ?? await commitDownload(store, bundle.dir!, { ...bundle, infoHash: source.infoHash, torrentFile: bundle.torrentFile!, verified: verified === null ? null : { sha256: verified.sha256, pushObject: verified.po.id } })
   } finally {
     await bundle.release()
   }

@@ -7,6 +7,7 @@ import { choosePieceLength } from '../core/piece-length.js'
 import { bundleFileName, projectName } from '../core/project-name.js'
 import { parsePushObject, type PushObject } from '../core/push-object.js'
 import { refListId } from '../core/ref-list.js'
+import { infoHashOf } from '../core/torrent-info.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { digestFile } from '../io/fs/hash-file.js'
 import { readBundleHeader } from '../io/fs/read-bundle-header.js'
@@ -15,7 +16,6 @@ import type { Git } from '../io/git/run-git.js'
 import { findSigningKey } from '../io/keys/find-signing-key.js'
 import { trustedKeysFor } from '../io/keys/trusted-keys.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
-import { encodeTorrent, readTorrent } from '../io/torrent/torrent-file.js'
 
 export interface VerifyArgs {
   /** A push object file, a revision naming its blob, or a remote URL (its refs/mirrors/push); default refs/mirrors/push here. */
@@ -104,7 +104,6 @@ async function checkBundleFile (po: PushObject, file: string): Promise<void> {
   const header = await readBundleHeader(file)
   const { sha256, size, pieces } = await digestFile(file, { pieceLength: choosePieceLength })   // one read for both
   checkBundleAgainst(po, { size, sha256, refs: header.refs })
-  const torrent = encodeTorrent({ name: bundleFileName(po.project, refListId(po.refs)), pieceLength: pieces!.pieceLength, pieces: pieces!.table(), files: { length: size } }, { trackers: [], webSeeds: [] })
-  const infoHash = (await readTorrent(torrent, file)).infoHash
+  const infoHash = infoHashOf({ name: bundleFileName(po.project, refListId(po.refs)), pieceLength: pieces!.pieceLength, pieces: pieces!.table(), files: { length: size } })
   if (infoHash !== po.bundle.infoHash) throw refused('bundle-digest', `the bundle's infohash is ${infoHash}, the signed one is ${po.bundle.infoHash}`)
 }

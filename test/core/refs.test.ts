@@ -61,6 +61,8 @@ test('constants from DESIGN.md', () => {
     torrent: 'refs/mirrors/bundle/torrent',
     magnet: 'refs/mirrors/bundle/magnet',
     http: 'refs/mirrors/bundle/http',
+    fetchGit: 'refs/mirrors/fetch/git',
+    fetchHttp: 'refs/mirrors/fetch/http',
     push: 'refs/mirrors/push'
   })
   for (const ref of Object.values(RECORD_REFS)) {

@@ -94,7 +94,8 @@ test('no records at all: clones from the origin and says the origin publishes no
   t.diagnostic(JSON.stringify(report))
 
   assertReportShape(report, 'origin')
-  assert.match(report.fallbackReason, /publishes no bundle \(no refs\/mirrors\/bundle\/torrent/)
+  assert.match(report.fallbackReason, /publishes no bundle \(no refs\/mirrors\/bundle\/torrent, refs\/mirrors\/bundle\/magnet or refs\/mirrors\/bundle\/http\) and no mirror/)
+  assert.deepEqual(report.attempts, [])
   assert.equal(report.infoHash, null)
   assertAllFromOrigin(report, serverSent, plain.bytes)
   assert.deepEqual(report.discardedRefs, [])
@@ -214,8 +215,12 @@ test('the download stalls mid-way while git index-pack reads it (unsigned): clon
   t.diagnostic(JSON.stringify(report))
 
   assertReportShape(report, 'origin')
-  // webtorrent counts the web seed it still holds as a peer
-  assert.match(report.fallbackReason, /^no data for 3 s from any peer or web seed \([01] peers\); the partial download is kept$/)
+  // webtorrent counts the web seed it still holds as a peer; then the same bundle over plain HTTP is tried, from the server now gone
+  const [viaSwarm, viaHttp] = report.attempts
+  assert.deepEqual([viaSwarm.source, viaSwarm.outcome, viaHttp.source, viaHttp.outcome], ['torrent', 'failed', 'http', 'failed'], JSON.stringify(report.attempts))
+  assert.match(viaSwarm.reason, /^no data for 3 s from any peer or web seed \([01] peers\); the partial download is kept$/)
+  assert.match(viaHttp.reason, /ECONNREFUSED/)
+  assert.ok(report.fallbackReason.includes(viaSwarm.reason) && report.fallbackReason.includes(viaHttp.reason), report.fallbackReason)
   assert.equal(report.infoHash, published.infoHash)
   assert.equal(report.indexedBy, null)
   assert.ok(report.bytes.webSeed > 0 && report.bytes.webSeed < size, `the stalled download's ${String(report.bytes.webSeed)} bytes from the web seed are counted`)
@@ -229,6 +234,7 @@ test('the download stalls mid-way while git index-pack reads it (unsigned): clon
   assert.deepEqual(await scratch(), [], 'the index-* scratch repository is removed')
   assert.deepEqual(await findNamed(path.join(w.dir, 'cache'), /^(tmp_pack_|pack-)/), [], 'no pack of the stopped index-pack anywhere in the cache')
   assert.deepEqual((await ls(tmp)).filter(n => n.startsWith('download-')), [`download-${String(published.infoHash)}`], 'the resumable download stays, alone')
+  assert.deepEqual(await findNamed(path.join(w.dir, 'cache', 'tmp'), /\.bundle$/).then(f => f.filter(x => x.includes(`${path.sep}http-`))), [], 'the HTTP attempt wrote no bundle')
 })
 
 /**
@@ -352,16 +358,25 @@ test('a seeded bundle with a good header but a broken pack: git refuses it, the 
   assert.deepEqual((await ls(path.join(w.dir, 'cache', 'tmp'))).filter(n => n.startsWith('download-')), [], 'no download directory stays')
 })
 
-/** Exit status and exactly one line on stderr (with --quiet), naming the problem. */
-function failsWith (r: { code: number | null, stderr: string, stdout: string }, code: number, pattern: RegExp): void {
+/**
+ * Exit status and exactly one line on stderr (with --quiet), naming the
+ * problem; with --json, stdout holds one {"error"} object with the same
+ * message, a stable code and the exit status.
+ */
+function failsWith (r: { code: number | null, stderr: string, stdout: string }, code: number, pattern: RegExp, errorCode?: string): void {
   assert.equal(r.code, code, `exit status; stderr:\n${r.stderr}`)
-  assert.equal(r.stdout, '', 'no report for a failure')
   const lines = r.stderr.trimEnd().split('\n')
   assert.equal(lines.length, 1, `one line on stderr:\n${r.stderr}`)
   assert.match(lines[0]!, pattern)
+  if (r.stdout === '') return
+  const { error } = JSON.parse(r.stdout)
+  assert.equal(r.stdout.trim().split('\n').length, 1, `one JSON object on stdout:\n${r.stdout}`)
+  assert.equal(error.exitStatus, code)
+  assert.ok(lines[0]!.endsWith(error.message), `${lines[0]!} ends with ${String(error.message)}`)
+  if (errorCode !== undefined) assert.equal(error.code, errorCode)
 }
 
-test('error exits: destination not empty, origin unreachable, --bare with --mirror', T, async t => {
+test('error exits: destination not empty, origin unreachable, --bare with --mirror; --json gives the error\'s code', T, async t => {
   const w = await makeWorld(t, { spec: SMALL })
   const clone = async (...args: string[]): ReturnType<World['run']> =>
     await w.run('mirror-clone', ['--json', '--quiet', '--cache', path.join(w.dir, 'cache'), ...w.net, ...args], w.dir, 30_000)
@@ -369,14 +384,14 @@ test('error exits: destination not empty, origin unreachable, --bare with --mirr
   const taken = path.join(w.dir, 'taken')
   await mkdir(taken)
   await writeFile(path.join(taken, 'precious.txt'), 'keep me\n')
-  failsWith(await clone(w.originUrl, 'taken'), 1, /^mirror-clone: destination path 'taken' already exists and is not an empty directory$/)
+  failsWith(await clone(w.originUrl, 'taken'), 1, /^mirror-clone: destination path 'taken' already exists and is not an empty directory$/, 'DESTINATION_EXISTS')
   assert.deepEqual(await readdir(taken), ['precious.txt'], 'the existing directory is untouched')
 
   const closed = `http://127.0.0.1:${await freePort()}/project.git`
-  failsWith(await clone(closed, 'unreachable'), 1, new RegExp(`^mirror-clone: cannot list ${closed.replace(/[.:/]/g, '\\$&')}: `))
+  failsWith(await clone(closed, 'unreachable'), 1, new RegExp(`^mirror-clone: cannot list ${closed.replace(/[.:/]/g, '\\$&')}: `), 'REMOTE_UNREACHABLE')
   assert.equal(existsSync(path.join(w.dir, 'unreachable')), false, 'no directory left behind')
 
-  failsWith(await clone('--bare', '--mirror', w.originUrl, 'both'), 2, /^mirror-clone: --bare and --mirror cannot be used together/)
+  failsWith(await clone('--bare', '--mirror', w.originUrl, 'both'), 2, /^mirror-clone: --bare and --mirror cannot be used together/, 'USAGE')
   assert.equal(existsSync(path.join(w.dir, 'both')), false)
   assert.equal(existsSync(path.join(w.dir, 'both.git')), false)
 })

@@ -70,7 +70,8 @@ test('a rejected push keeps the bundle and the local records; running mirror-pub
 
   const r = await w.run('mirror-publish', [...w.net, '--json'])
   failsWith(r, 1, /^mirror-publish: push of refs\/mirrors\/\* to origin was rejected: .*pre-receive hook declined.*run mirror-publish again to retry/)
-  assert.equal(r.stdout, '', 'no result object for a failed publish')
+  assert.deepEqual(Object.keys(JSON.parse(r.stdout)), ['error'], 'no result object for a failed publish, the error object')
+  assert.equal(JSON.parse(r.stdout).error.code, 'PUSH_REJECTED')
   assert.match(await recordRefs(w), /blob\trefs\/mirrors\/bundle\/torrent/)
   assert.equal(await w.git(['ls-remote', w.originUrl, 'refs/mirrors/*']), '')
 

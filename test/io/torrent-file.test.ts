@@ -94,8 +94,9 @@ test('encodeTorrent from pieces hashed while streaming: the infohash create-torr
     for (let off = 0; off < bytes.length; off += 7777) pieces.update(bytes.subarray(off, off + 7777))   // chunks that straddle pieces
     const ours = encodeTorrent({ name: NAME, pieceLength: PIECE, pieces: pieces.table(), files: { length: size } }, { trackers: [T1], webSeeds: [W1] })
     const theirs = await makeTorrent(file, { name: NAME, pieceLength: PIECE, trackers: [T1], webSeeds: [W1] })
-    const [a, b] = [await readTorrent(ours, 'ours'), await readTorrent(theirs, 'theirs')]
+    const [a, b] = [await readTorrent(ours.torrent, 'ours'), await readTorrent(theirs, 'theirs')]
     assert.equal(a.infoHash, b.infoHash, `size ${size}`)
+    assert.equal(ours.infoHash, b.infoHash, `size ${size}: infoHashOf agrees with parse-torrent`)
     assert.deepEqual(a.announce, b.announce)
     assert.deepEqual(a.urlList, b.urlList)
   }
@@ -113,8 +114,12 @@ test('encodeTorrent from pieces hashed while streaming: the infohash create-torr
   const single = encodeTorrent({ name: 'r.bundle', pieceLength: PIECE, pieces: pieces.table(), files: { length: bundle.length } }, { trackers: [], webSeeds: [] })
   pieces.update(push)
   const folderTorrent = encodeTorrent({ name: 'r', pieceLength: PIECE, pieces: pieces.table(), files: [{ name: 'r.bundle', length: bundle.length }, { name: 'r.push', length: push.length }] }, { trackers: [], webSeeds: [] })
-  assert.equal((await readTorrent(single, 's')).infoHash, (await readTorrent(await makeTorrent(path.join(dir, 'r.bundle'), { name: 'r.bundle', pieceLength: PIECE, trackers: [], webSeeds: [] }), 't')).infoHash)
-  assert.equal((await readTorrent(folderTorrent, 'f')).infoHash, (await readTorrent(await makeTorrent(dir, { name: 'r', pieceLength: PIECE, trackers: [], webSeeds: [] }), 't')).infoHash)
+  const singleTheirs = (await readTorrent(await makeTorrent(path.join(dir, 'r.bundle'), { name: 'r.bundle', pieceLength: PIECE, trackers: [], webSeeds: [] }), 't')).infoHash
+  assert.equal((await readTorrent(single.torrent, 's')).infoHash, singleTheirs)
+  assert.equal(single.infoHash, singleTheirs)
+  const folderTheirs = (await readTorrent(await makeTorrent(dir, { name: 'r', pieceLength: PIECE, trackers: [], webSeeds: [] }), 't')).infoHash
+  assert.equal((await readTorrent(folderTorrent.torrent, 'f')).infoHash, folderTheirs)
+  assert.equal(folderTorrent.infoHash, folderTheirs)
   assert.throws(() => encodeTorrent({ name: 'r', pieceLength: PIECE, pieces: Buffer.alloc(20), files: { length: 100_000 } }, { trackers: [], webSeeds: [] }), /1 piece hashes for 100000 bytes/)
 })
 

@@ -12,7 +12,7 @@ export interface FetchRecordsOptions {
 }
 
 /**
- * Fetches the remote's refs/mirrors/bundle/* and refs/mirrors/push blobs into `scratch` (a bare
+ * Fetches the remote's refs/mirrors/bundle/*, refs/mirrors/fetch/* and refs/mirrors/push blobs into `scratch` (a bare
  * repository the caller owns) and returns the known records' bytes. Nothing
  * outside `scratch` is written; blob types and sizes are checked before a
  * byte is read.
@@ -25,7 +25,7 @@ export interface FetchedRecords {
 
 export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOptions = {}): Promise<FetchedRecords> {
   const fetched = await scratch.run(
-    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*', '+refs/mirrors/push*:refs/mirrors/push*'],
+    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*', '+refs/mirrors/fetch/*:refs/mirrors/fetch/*', '+refs/mirrors/push*:refs/mirrors/push*'],
     { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000, countPack: true, ...(o.signal === undefined ? {} : { signal: o.signal }) })
   if (fetched.code !== 0) {
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })

@@ -54,5 +54,9 @@ export async function readMirrorConfig (git: Git): Promise<MirrorConfig> {
   const dht = last('mirror.dht'); if (dht !== undefined) config.dht = dht
   const lsd = last('mirror.lsd'); if (lsd !== undefined) config.lsd = lsd
   const upnp = last('mirror.upnp'); if (upnp !== undefined) config.upnp = upnp
+  const sources = last('mirror.sources'); if (sources !== undefined) config.sources = sources
+  const allow = last('mirror.allowprotocols'); if (allow !== undefined) config.allowProtocols = allow
+  const minRate = last('mirror.minrate'); if (minRate !== undefined) config.minRate = minRate
+  if (all.has('mirror.fetchmirror')) config.fetchMirror = all.get('mirror.fetchmirror')!.filter(v => v !== '')
   return config
 }

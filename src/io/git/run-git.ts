@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
-import { MirrorError } from '../../core/errors.js'
+import { localFailure, MirrorError } from '../../core/errors.js'
 
 const debug = createDebug('mirror:git')
 
@@ -29,6 +29,8 @@ export interface GitCallOptions {
    * small to show "Receiving objects").
    */
   countPack?: boolean
+  /** With countPack: sees the running count as pack bytes arrive (a transfer's progress, and its rate). */
+  onPackBytes?: (total: number) => void
 }
 
 export interface GitResult { stdout: string; stderr: string; code: number; packBytes: number }
@@ -89,7 +91,7 @@ export class Git {
     if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
     let packBytes = 0
     const packTrace = opts.countPack === true ? child.stdio[3] as NodeJS.ReadableStream : null
-    packTrace?.on('data', (b: Buffer) => { packBytes += b.length })
+    packTrace?.on('data', (b: Buffer) => { packBytes += b.length; opts.onPackBytes?.(packBytes) })
     child.stdin!.on('error', () => {})   // git may exit before reading all input; its exit code tells
     let inputError: unknown = null
     const input = opts.input ?? ''
@@ -191,7 +193,8 @@ export function subcommand (args: string[]): string {
   return args[0] ?? ''
 }
 
+/** GIT_FAILED, or NO_SPACE / LOCAL_IO when git says this machine's disk refused (its strerror text, under LC_ALL=C). */
 function gitFailed (args: string[], r: GitResult): MirrorError {
   const reason = gitReason(r.stderr) || `exit status ${r.code}`
-  return new MirrorError('GIT_FAILED', `git ${subcommand(args)} failed: ${reason}`, { args, code: r.code, stderr: r.stderr })
+  return new MirrorError(localFailure({ stderr: r.stderr }) ?? 'GIT_FAILED', `git ${subcommand(args)} failed: ${reason}`, { args, code: r.code, stderr: r.stderr })
 }

@@ -57,8 +57,8 @@ export class Store {
   /**
    * Removes scratch directories a crashed run left
    * (publish-*, records-*, private-*, index-*), once they are a day old: a
-   * concurrent run's are younger. Partial downloads (download-<infohash>)
-   * stay: a rerun resumes them.
+   * concurrent run's are younger. Partial downloads (download-<infohash>,
+   * http-<sha1 of the URL>) stay: a rerun resumes them.
    */
   async pruneTemp (maxAgeMs = 24 * 3600 * 1000): Promise<void> {
     const tmp = path.join(this.root, 'tmp')
@@ -99,13 +99,14 @@ export class Store {
   }
 
   /**
-   * Where to download `infoHash`: the shared, resumable tmp/download-<infohash>
+   * Where to download `key` (an infohash; the SHA-1 of a URL for kind
+   * 'http'): the shared, resumable tmp/download-<key> (tmp/http-<key>)
    * when no live process holds its lock (a dead holder's lock is taken
    * over), else a private directory, so that two runs never write or delete
    * the same file. `release` drops the lock (the directory stays).
    */
-  async claimDownload (infoHash: string): Promise<{ dir: string, shared: boolean, release: () => Promise<void> }> {
-    const dir = await this.stableTemp(`download-${infoHash}`)
+  async claimDownload (key: string, kind: 'download' | 'http' = 'download'): Promise<{ dir: string, shared: boolean, release: () => Promise<void> }> {
+    const dir = await this.stableTemp(`${kind}-${key}`)
     const lock = `${dir}.lock`
     const token = `${process.pid} ${randomBytes(8).toString('hex')}`
     const ours = async (): Promise<boolean> => await readFile(lock, 'utf8').catch(() => '') === token
@@ -127,7 +128,7 @@ export class Store {
       }
     }
     if (!mine) {
-      debug('%s is being downloaded by another run; using a private directory', infoHash)
+      debug('%s is being downloaded by another run; using a private directory', key)
       return { dir: await this.makeTemp('private'), shared: false, release: async () => {} }
     }
     heldLocks.add(lock)

@@ -1,6 +1,8 @@
 import createDebug from 'debug'
 import type { Torrent } from 'webtorrent'
-import { isMirrorError, MirrorError } from '../../core/errors.js'
+import { localFailure, MirrorError } from '../../core/errors.js'
+import { formatBytes, formatRate } from '../../core/format.js'
+import { RateWatch } from '../../core/rate-watch.js'
 import type { OnProgress } from '../../core/progress.js'
 import type { TorrentClient } from './client.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
@@ -20,6 +22,12 @@ export interface DownloadOptions {
    */
   stallTimeoutMs: number
   /**
+   * A trickle is a stall: over every window of `stallTimeoutMs` the
+   * download must average at least this rate (core/rate-watch.ts); 0 means
+   * any byte will do.
+   */
+  minBytesPerSecond?: number
+  /**
    * For a magnet: called with the info dictionary when it arrives from the
    * swarm, before anything is written; throwing rejects the download.
    */
@@ -32,6 +40,8 @@ export interface DownloadOptions {
   onReady?: (read: (filePath: string, signal: AbortSignal) => AsyncGenerator<Buffer>) => void
   signal?: AbortSignal
   onProgress?: OnProgress
+  /** The caller's tally of bytes by source, kept up to date as data arrives (also when the download fails). */
+  stats?: TransferStats
 }
 
 export interface Downloaded {
@@ -50,14 +60,14 @@ export interface Downloaded {
 export async function downloadTorrent (client: TorrentClient, source: ParsedTorrent | MagnetSource, o: DownloadOptions): Promise<Downloaded> {
   const torrent = client.add({ ...source, announce: o.announce }, { path: o.path, ...WINDOWED_STRATEGY })
   windowRarest(torrent)   // pieces at most PIECE_WINDOW_BYTES out of file order, spread over the swarm
-  const stats = trackTransfers(torrent)
+  const stats = trackTransfers(torrent, o.stats)
   const what = source.infoHash
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   try {
     await new Promise<void>((resolve, reject) => {
-      let last = -1
-      let lastChange = Date.now()
+      const watch = new RateWatch({ windowMs: o.stallTimeoutMs, minBytesPerSecond: o.minBytesPerSecond ?? 0, now: Date.now() })
+      let wasReady = false
       const detail = (): string => `peers ${torrent.numPeers}`
       if (o.checkMetadata !== undefined) {
         const check = o.checkMetadata
@@ -80,28 +90,34 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
         o.onProgress?.({ phase: 'download', loaded: torrent.length, total: torrent.length, detail: detail() })
         resolve()
       })
-      torrent.once('error', (err: Error) => reject(new MirrorError('TORRENT_FAILED', `torrent ${what}: ${err.message}`, { infoHash: what })))
+      torrent.once('error', (err: Error) => {
+        const local = localFailure({ errno: (err as NodeJS.ErrnoException).code })   // a full disk is this machine's trouble, not the torrent's
+        reject(new MirrorError(local ?? 'TORRENT_FAILED', `torrent ${what}: ${err.message}`, { infoHash: what }))
+      })
       torrent.on('warning', (err: Error) => debug('warning %s: %s', what, err.message))
       onAbort = () => reject(new MirrorError('ABORTED', 'download interrupted; the partial download is kept and a rerun resumes it'))
       if (o.signal?.aborted === true) onAbort()
       o.signal?.addEventListener('abort', onAbort)
       timer = setInterval(() => {
-        const got = torrent.ready ? torrent.downloaded : -1
-        if (got !== last) { last = got; lastChange = Date.now() }
-        if (torrent.metadata !== null && !torrent.ready) lastChange = Date.now()   // hashing what is on disk: not a stall
+        const now = Date.now()
+        if (torrent.metadata !== null && !torrent.ready) { watch.restart(now, 0); return }   // hashing what is on disk: not a stall
+        if (torrent.ready && !wasReady) { wasReady = true; watch.restart(now, torrent.downloaded) }   // resumed bytes are not this run's rate
+        const got = torrent.ready ? torrent.downloaded : 0
         if (torrent.ready) o.onProgress?.({ phase: 'download', loaded: got, total: torrent.length, detail: detail() })
-        if (Date.now() - lastChange > o.stallTimeoutMs) {
-          const seconds = Math.round(o.stallTimeoutMs / 1000)
-          reject(new MirrorError('DOWNLOAD_STALLED', torrent.ready
-            ? `no data for ${seconds} s from any peer or web seed (${torrent.numPeers} peers); the partial download is kept`
-            : `no peer sent the torrent's metadata within ${seconds} s`,
-          { infoHash: what, downloaded: Math.max(0, got) }))
-        }
+        const stalled = watch.sample(now, got)
+        if (stalled === null) return
+        const seconds = Math.round(o.stallTimeoutMs / 1000)
+        reject(new MirrorError('DOWNLOAD_STALLED',
+          !torrent.ready
+            ? `no peer sent the torrent's metadata within ${seconds} s`
+            : stalled.got === 0
+              ? `no data for ${seconds} s from any peer or web seed (${torrent.numPeers} peers); the partial download is kept`
+              : `too slow: ${formatBytes(stalled.got)} in ${seconds} s from ${torrent.numPeers} peers and web seeds, under the minimum of ${formatRate(stalled.needed / (stalled.windowMs / 1000))}; the partial download is kept`,
+          { infoHash: what, downloaded: got }))
       }, 500)
     })
   } catch (err) {
     await removeTorrent(client, torrent)
-    if (isMirrorError(err)) Object.assign(err.data, { fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds })   // honest counts for a fallback
     throw err
   } finally {
     clearInterval(timer)

@@ -1,10 +1,12 @@
 import bencode from 'bencode'
 import type { ParsedMagnet, ParsedTorrent } from 'parse-torrent'
 import { MirrorError } from '../../core/errors.js'
+import { infoHashOf, torrentInfo, type TorrentContent } from '../../core/torrent-info.js'
 import { VERSION } from '../../core/version.js'
 
 /** The only importer of create-torrent and parse-torrent. */
 export type { ParsedTorrent }
+export type { TorrentContent }
 
 /**
  * parse-torrent, loaded on first use: loading it takes 0.1 s, a good part
@@ -46,33 +48,19 @@ export async function makeTorrent (file: string, o: MakeTorrentOptions): Promise
   })
 }
 
-/** A torrent's content, its pieces hashed already (PieceHasher): one file, or a folder of files in this order. */
-export interface TorrentContent {
-  name: string
-  pieceLength: number
-  /** SHA-1 of each piece, 20 bytes each. */
-  pieces: Uint8Array
-  files: { length: number } | Array<{ name: string, length: number }>
-}
-
 /**
  * The .torrent of content hashed while it was written (no second read of a
  * bundle): the same dictionary create-torrent makes, so the same bytes,
  * name and piece length give the same infohash either way.
  */
-export function encodeTorrent (c: TorrentContent, o: { trackers: string[], webSeeds: string[] }): Buffer {
-  const total = Array.isArray(c.files) ? c.files.reduce((sum, f) => sum + f.length, 0) : c.files.length
-  if (c.pieces.length !== Math.ceil(total / c.pieceLength) * 20) throw new RangeError(`${c.pieces.length / 20} piece hashes for ${total} bytes`)
-  const info: Record<string, unknown> = { name: c.name, 'piece length': c.pieceLength, pieces: c.pieces }
-  if (Array.isArray(c.files)) info.files = c.files.map(f => ({ length: f.length, path: [f.name] }))
-  else info.length = c.files.length
+export function encodeTorrent (c: TorrentContent, o: { trackers: string[], webSeeds: string[] }): { torrent: Buffer, infoHash: string } {
   const torrent: Record<string, unknown> = {
-    info,
+    info: torrentInfo(c),
     'creation date': Math.ceil(Date.now() / 1000),
     encoding: 'UTF-8',
     'created by': `git-torrent-mirror/${VERSION}`
   }
-  return retargetTorrent(bencode.encode(torrent), o.trackers, o.webSeeds)
+  return { torrent: retargetTorrent(bencode.encode(torrent), o.trackers, o.webSeeds), infoHash: infoHashOf(c) }
 }
 
 /**

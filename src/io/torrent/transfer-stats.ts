@@ -9,9 +9,12 @@ export interface TransferStats {
   peersServed: Set<string>
 }
 
-/** Starts counting on every wire the torrent gets from now on. */
-export function trackTransfers (torrent: Torrent): TransferStats {
-  const stats: TransferStats = { fromPeers: 0, fromWebSeeds: 0, uploaded: 0, peersServed: new Set() }
+export function newTransferStats (): TransferStats {
+  return { fromPeers: 0, fromWebSeeds: 0, uploaded: 0, peersServed: new Set() }
+}
+
+/** Starts counting on every wire the torrent gets from now on, into `stats` (a new tally by default). */
+export function trackTransfers (torrent: Torrent, stats: TransferStats = newTransferStats()): TransferStats {
   torrent.on('wire', (wire: Wire, addr?: string) => {
     const webSeed = wire.type === 'webSeed'
     const who = addr ?? `${wire.remoteAddress ?? '?'}:${wire.remotePort ?? '?'}`

@@ -34,7 +34,7 @@ export interface SignedPack {
  * here. The pack becomes visible to git with its .idx, renamed last.
  * Returns the refs staged, as stageBundle does.
  */
-export async function stageSignedPack (repo: Git, p: SignedPack, o: { onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
+export async function stageSignedPack (repo: Git, p: SignedPack, o: { prefix?: string, onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
   const gitDir = (await repo.run(['rev-parse', '--absolute-git-dir'])).stdout.trim()
   const packDir = path.join(gitDir, 'objects', 'pack')
   const checksum = await packChecksumOf(p.idx)
@@ -65,7 +65,7 @@ export async function stageSignedPack (repo: Git, p: SignedPack, o: { onProgress
     for (const f of made) await rm(f, { force: true })
   }
 
-  return await stageRefs(repo, p.header.refs)
+  return await stageRefs(repo, p.header.refs, o.prefix)
 }
 
 /** Copies the pack out of the bundle file into `to`; returns its last 20 bytes (its checksum). */

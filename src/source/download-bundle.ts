@@ -1,20 +1,23 @@
 import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleHeader } from '../core/bundle-header.js'
-import { isMirrorError, MirrorError } from '../core/errors.js'
-import type { NetworkOptions } from '../core/network-options.js'
+import { MirrorError } from '../core/errors.js'
 import type { OnProgress } from '../core/progress.js'
 import { checkBundleTorrent, type BundleTorrentShape, type RawInfo } from '../core/torrent-policy.js'
 import { MAX_PUSH_OBJECT_BYTES } from '../core/push-object.js'
 import { checkFullBundle } from '../io/fs/check-full-bundle.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
-import { announceFor, type TorrentClient } from '../io/torrent/client.js'
-import { downloadTorrent, removeTorrent } from '../io/torrent/download.js'
-import { sourceInfoHash, type BundleSource } from './choose-source.js'
+import type { Swarm } from '../io/torrent/swarm.js'
+import { newTransferStats, type TransferStats } from '../io/torrent/transfer-stats.js'
+import type { TorrentSource } from './torrent-source.js'
 
 export interface DownloadBundleOptions {
   maxSize: number
   stallTimeoutMs: number
+  /** A trickle is a stall: the least average rate over every stallTimeoutMs (0: any byte). */
+  minBytesPerSecond?: number
+  /** The caller's tally of bytes from peers and web seeds, up to date also when the download fails. */
+  stats?: TransferStats
   signal?: AbortSignal
   onProgress?: OnProgress
   /**
@@ -27,7 +30,8 @@ export interface DownloadBundleOptions {
 }
 
 export interface DownloadedBundle {
-  infoHash: string
+  /** The torrent's (null for a bundle downloaded over plain HTTP). */
+  infoHash: string | null
   /** The complete bundle on disk. */
   file: string
   header: BundleHeader
@@ -36,7 +40,8 @@ export interface DownloadedBundle {
   /** The pack's index and reverse index the torrent carries beside the bundle (a signed publish), unverified. */
   index: string | null
   reverseIndex: string | null
-  torrentFile: Buffer
+  /** The .torrent (null over plain HTTP): what a kept bundle is seeded with. */
+  torrentFile: Buffer | null
   /** The store entry, when the bundle was in the store already (nothing was downloaded). */
   entry: StoredBundle | null
   /** Otherwise the download directory (the store's tmp/download-<infohash>) holding `file`. */
@@ -52,17 +57,16 @@ export interface DownloadedBundle {
  * otherwise downloaded (peers from trackers and the DHT, web seeds) into
  * the store's tmp/download-<infohash>, resuming what an interrupted run left
  * (a private directory while another live run holds that one), and its
- * header checked. Nothing is written outside the store. A failure's
- * `data` carries the bytes that came (fromPeers, fromWebSeeds).
+ * header checked. Nothing is written outside the store.
  */
 export async function downloadBundle (
-  deps: { client: TorrentClient, store: Store, net: NetworkOptions }, source: BundleSource, o: DownloadBundleOptions
+  deps: { swarm: Swarm, store: Store }, source: TorrentSource, o: DownloadBundleOptions
 ): Promise<DownloadedBundle> {
-  const infoHash = sourceInfoHash(source)
+  const infoHash = source.infoHash
   const known = await deps.store.findByInfoHash(infoHash)
   if (known !== null) {
     const header = await checkFullBundle(known.bundlePath, source.what, { downloaded: false })
-    const torrentFile = source.kind === 'torrent' ? source.torrentFile : Buffer.alloc(0)
+    const torrentFile = source.kind === 'torrent' ? source.torrentFile : null
     const pushObject = known.pushPath === null ? null : await readPushObject(known.pushPath)
     // the store keeps the torrent's layout: its index files, when the record's torrent names them
     const shape = source.kind === 'torrent' ? source.shape : null
@@ -75,10 +79,12 @@ export async function downloadBundle (
   try {
     const dir = claim.dir
     let shape: BundleTorrentShape | null = source.kind === 'torrent' ? source.shape : null
-    const { torrent, stats, torrentFile } = await downloadTorrent(deps.client, source.kind === 'torrent' ? source.parsed : source.magnet, {
+    const stats = o.stats ?? newTransferStats()
+    const { torrentFile } = await deps.swarm.download(source.kind === 'torrent' ? source.parsed : source.magnet, {
       path: dir,
-      announce: announceFor(deps.net, source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce),
       stallTimeoutMs: o.stallTimeoutMs,
+      stats,
+      ...(o.minBytesPerSecond === undefined ? {} : { minBytesPerSecond: o.minBytesPerSecond }),
       ...(source.kind === 'magnet'
         ? { checkMetadata: (info: unknown) => { shape = checkBundleTorrent(info as RawInfo, { maxSize: o.maxSize, ref: source.what }) } }
         : {}),
@@ -88,14 +94,10 @@ export async function downloadBundle (
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     })
-    await removeTorrent(deps.client, torrent)
     if (shape === null) throw new Error('the torrent completed without its metadata being checked')
     const got: BundleTorrentShape = shape
     const file = path.join(dir, got.bundlePath)
-    const header = await checkFullBundle(file, source.what, { downloaded: true }).catch((err: unknown) => {
-      if (isMirrorError(err)) Object.assign(err.data, { fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds })
-      throw err
-    })
+    const header = await checkFullBundle(file, source.what, { downloaded: true })
     const pushObject = got.push === null ? null : await readPushObject(path.join(dir, got.push.path))
     const index = got.index === null ? null : path.join(dir, got.index.path)
     const reverseIndex = got.reverseIndex === null ? null : path.join(dir, got.reverseIndex.path)

@@ -6,15 +6,16 @@ import type { Git } from '../io/git/run-git.js'
 
 /**
  * Fetches a full bundle into the staging namespace (refs/heads/x becomes
- * refs/mirror/torrent/heads/x), never into real refs. Native git checks the
+ * refs/mirror/torrent/heads/x, or under `prefix`), never into real refs. Native git checks the
  * bundle and index-pack hashes every object on the way in. Returns the refs
  * staged.
  */
-export async function stageBundle (repo: Git, file: string, o: { onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
+export async function stageBundle (repo: Git, file: string, o: { prefix?: string, onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
+  const prefix = o.prefix ?? TORRENT_STAGING
   const onStderr = gitProgressTo('index', o.onProgress)
-  await repo.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--progress', '--', file, `+refs/*:${TORRENT_STAGING}*`],
+  await repo.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--progress', '--', file, `+refs/*:${prefix}*`],
     { ...(onStderr === undefined ? {} : { onStderr }), ...(o.signal === undefined ? {} : { signal: o.signal }) })
-  const staged = await repo.run(['for-each-ref', '--format=%(objectname) %(refname)', TORRENT_STAGING])
+  const staged = await repo.run(['for-each-ref', '--format=%(objectname) %(refname)', prefix])
   return staged.stdout.split('\n').filter(l => l !== '').map(line => ({ oid: line.slice(0, 40), name: line.slice(41) }))
 }
 
@@ -23,8 +24,8 @@ export async function stageBundle (repo: Git, file: string, o: { onProgress?: On
  * above maps them (refs/heads/x to refs/mirror/torrent/heads/x), once
  * their objects are in the repository: update-ref refuses a missing one.
  */
-export async function stageRefs (repo: Git, refs: Ref[]): Promise<Ref[]> {
-  const staged = refs.filter(r => r.name.startsWith('refs/')).map(r => ({ oid: r.oid, name: `${TORRENT_STAGING}${r.name.slice('refs/'.length)}` }))
+export async function stageRefs (repo: Git, refs: Ref[], prefix = TORRENT_STAGING): Promise<Ref[]> {
+  const staged = refs.filter(r => r.name.startsWith('refs/')).map(r => ({ oid: r.oid, name: `${prefix}${r.name.slice('refs/'.length)}` }))
   await repo.run(['update-ref', '--stdin'], { input: staged.map(r => `create ${r.name} ${r.oid}\n`).join('') })
   return staged
 }

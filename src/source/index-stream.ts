@@ -114,15 +114,20 @@ export function startIndexing (deps: { git: Git, store: Store, onProgress?: OnPr
 /**
  * Moves the pack index-pack wrote into the clone (pack, then idx: git sees
  * a pack once its .idx is there). A rename where the cache and the clone
- * share a file system, a copy where they do not.
+ * share a file system, a copy where they do not. Returns the files now in
+ * the clone, for the caller to remove should staging its refs fail.
  */
-export async function adoptPack (indexed: Indexed, repo: Git): Promise<Ref[]> {
+export async function adoptPack (indexed: Indexed, repo: Git): Promise<string[]> {
   const from = path.join(indexed.scratch, 'objects', 'pack')
   const to = path.join((await repo.run(['rev-parse', '--absolute-git-dir'])).stdout.trim(), 'objects', 'pack')
   const files = (await readdir(from)).filter(f => /^pack-[0-9a-f]+\.(pack|rev|idx)$/.test(f))
   const order = (f: string): number => ['pack', 'rev', 'idx'].indexOf(f.slice(f.lastIndexOf('.') + 1))
-  for (const f of files.sort((x, y) => order(x) - order(y))) await moveFile(path.join(from, f), path.join(to, f))
-  return indexed.refs
+  const moved: string[] = []
+  for (const f of files.sort((x, y) => order(x) - order(y))) {
+    await moveFile(path.join(from, f), path.join(to, f))
+    moved.push(path.join(to, f))
+  }
+  return moved
 }
 
 /** Stops the work if it still runs, waits for it and removes its scratch directory: nothing of it outlives the clone. */

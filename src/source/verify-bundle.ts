@@ -8,7 +8,7 @@ import { trustedKeysFor } from '../io/keys/trusted-keys.js'
 import { PushObjectStore } from '../io/store/push-objects.js'
 import { projectName } from '../core/project-name.js'
 import { MirrorError } from '../core/errors.js'
-import type { BundleSource } from './choose-source.js'
+import type { TorrentSource } from './torrent-source.js'
 import type { DownloadedBundle } from './download-bundle.js'
 
 /** What a clone or seeder checks a signed publish against. */
@@ -70,7 +70,7 @@ export async function checkSigned (t: Trust, bytes: Buffer, what: string): Promi
  * would be refused after downloading it, so it is refused now. A magnet's
  * metadata is only known from the swarm: checked after the download.
  */
-export function checkSource (t: Trust, source: BundleSource, signed: PushObject | null, url: string): void {
+export function checkSource (t: Trust, source: TorrentSource, signed: PushObject | null, url: string): void {
   if (source.kind !== 'torrent') return
   if (source.shape.push === null) throw unsigned(t, url)
   if (signed !== null && source.shape.length !== signed.bundle.size) {
@@ -96,11 +96,14 @@ export async function verifyBundle (t: Trust, b: DownloadedBundle, o: {
   digest?: { sha256: string, size: number } | null
   signal?: AbortSignal
 }): Promise<VerifiedBundle> {
-  if (b.pushObject === null) throw unsigned(t, o.url)
+  if (b.pushObject === null) {
+    if (b.infoHash !== null) throw unsigned(t, o.url)
+    throw refused('missing', `${o.url} publishes no ${RECORD_REFS.push} for its bundle (an unsigned publish), and ${t.keys.length === 1 ? 'a key is' : 'keys are'} trusted for it`)
+  }
   if (o.recordPush !== null && !o.recordPush.equals(b.pushObject)) {
     throw refused('mismatch', `the push object in the torrent differs from ${RECORD_REFS.push} on ${o.url}`)
   }
-  const { po, notice } = await checkSigned(t, b.pushObject, `the push object in torrent ${b.infoHash}`)
+  const { po, notice } = await checkSigned(t, b.pushObject, b.infoHash === null ? `${RECORD_REFS.push} on ${o.url}` : `the push object in torrent ${b.infoHash}`)
   const { sha256, size } = o.digest ?? await hashFile(b.file, o.signal).catch((err: unknown) => {
     if ((err as Error).name === 'AbortError') throw new MirrorError('ABORTED', 'interrupted while verifying the bundle')
     throw new MirrorError('BAD_BUNDLE', `the bundle cannot be read to verify it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: b.file })

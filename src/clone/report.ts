@@ -1,0 +1,100 @@
+import type { CloneLayout } from '../core/clone-target.js'
+import type { RemoteListing } from '../core/ls-remote.js'
+import { mapRefs, parseRefspec, type Refspec } from '../core/refspec.js'
+import type { Outcome, SourceKind } from '../core/sources.js'
+import type { StoredBundle } from '../io/store/store.js'
+import type { Attempt } from './attempt.js'
+
+/** One entry of the report's `attempts`. */
+export interface AttemptReport {
+  source: SourceKind
+  url: string
+  outcome: Outcome
+  reason: string | null
+  bytes: number
+  seconds: number
+  /** Refs it staged that the origin's refs do not reach: what it got wrong. */
+  discardedRefs: string[]
+}
+
+/** DESIGN.md's report, plus where the clone is and what the origin overruled. */
+export interface CloneReport {
+  method: SourceKind | 'origin'
+  fallbackReason: string | null
+  infoHash: string | null
+  bytes: { swarm: number, webSeed: number, http: number, mirror: number, origin: number }
+  /** 'signature': the bundle matched a push object signed by a trusted key before anything was staged. */
+  verified: 'origin' | 'signature'
+  /** The push object verified, when one was. */
+  pushObject: { id: string, sequence: number, key: string } | null
+  /** How the used source's pack became usable: 'git' indexed it here; 'signed-index' is the publisher's index under a trusted signature; null: no source used. */
+  indexedBy: 'git' | 'signed-index' | null
+  /** Whether the origin was fetched from after the sources (false: they held every ref it advertised). */
+  originFetched: boolean
+  attempts: AttemptReport[]
+  seconds: { discover: number, download: number, index: number, originFetch: number, total: number }
+  directory: string
+  /** Staged refs the origin's refs do not reach, from every source: the origin won. */
+  discardedRefs: string[]
+  /** The bundle's store entry when it stays in the cache. */
+  bundle: StoredBundle | null
+}
+
+/**
+ * The oids the final fetch wants (what the layout's refspec and all tags
+ * map), as the origin advertised them: once every one is staged, the
+ * clone has everything and later sources are skipped.
+ */
+export function wantedOids (listing: RemoteListing, layout: CloneLayout): Set<string> {
+  const specs = [layout.fetchRefspec, 'refs/tags/*:refs/tags/*'].map(parseRefspec) as Refspec[]
+  return new Set(mapRefs(listing.refs, specs).map(t => t.oid))
+}
+
+const round = (s: number): number => Math.round(s * 100) / 100
+
+export function cloneReport (r: {
+  attempts: Attempt[]
+  originBytes: number
+  originFetched: boolean
+  /** Why no source could even be tried (none published, the records unreadable, no branch to check out). */
+  fallbackReason: string | null
+  directory: string
+  kept: StoredBundle | null
+  clock: { started: number, discovered: number, sourced: number, completed: number }
+}): CloneReport {
+  const used = r.attempts.filter(x => x.outcome === 'used')
+  const first = used[0] ?? null
+  const tried = r.attempts.filter(x => x.outcome !== 'skipped' || x.reason?.includes('Ctrl-C') === true)
+  const reasons = tried.length === 1 ? [tried[0]!.reason ?? ''] : tried.map(x => `${x.source} ${x.url}: ${x.reason ?? x.outcome}`)
+  const swarm = r.attempts.find(x => x.swarm !== null)?.swarm ?? null
+  const sum = (kind: SourceKind): number => r.attempts.filter(x => x.source === kind).reduce((n, x) => n + x.bytes, 0)
+  const verified = first?.bundle?.verified ?? null
+  const c = r.clock
+  return {
+    method: first?.source ?? 'origin',
+    fallbackReason: first !== null ? null : r.fallbackReason ?? (reasons.join('; ') || 'no source was tried'),
+    infoHash: swarm?.infoHash ?? null,
+    bytes: {
+      swarm: r.attempts.reduce((n, x) => n + (x.swarm?.fromPeers ?? 0), 0),
+      webSeed: r.attempts.reduce((n, x) => n + (x.swarm?.fromWebSeeds ?? 0), 0),
+      http: sum('http'),
+      mirror: sum('mirror'),
+      origin: r.originBytes
+    },
+    verified: verified !== null ? 'signature' : 'origin',
+    pushObject: verified === null ? null : { id: verified.po.id, sequence: verified.po.sequence, key: verified.po.signer.text },
+    indexedBy: first === null ? null : first.bundle?.indexedBy ?? 'git',
+    originFetched: r.originFetched,
+    attempts: r.attempts.map(x => ({ source: x.source, url: x.url, outcome: x.outcome, reason: x.reason, bytes: x.bytes, seconds: x.seconds, discardedRefs: x.discardedRefs })),
+    seconds: {
+      discover: round((c.discovered - c.started) / 1000),
+      download: round(r.attempts.reduce((n, x) => n + x.phases.download, 0)),
+      index: round(r.attempts.reduce((n, x) => n + x.phases.index, 0)),
+      originFetch: round((c.completed - c.sourced) / 1000),
+      total: round((Date.now() - c.started) / 1000)
+    },
+    directory: r.directory,
+    discardedRefs: r.attempts.flatMap(x => x.discardedRefs),
+    bundle: r.kept
+  }
+}

@@ -1,0 +1,118 @@
+import { rm } from 'node:fs/promises'
+import { isLocalFailure, isMirrorError, MirrorError } from '../core/errors.js'
+import { stagingPrefix } from '../core/refs.js'
+import type { Ref } from '../core/ref-list.js'
+import type { Candidate } from '../core/sources.js'
+import { startCopying, type CopiedPack } from '../source/copy-stream.js'
+import { downloadBundle, type DownloadBundleOptions, type DownloadedBundle } from '../source/download-bundle.js'
+import { downloadHttpBundle } from '../source/download-http-bundle.js'
+import { adoptPack, startIndexing, stopStreaming, type Indexing, type Streaming } from '../source/index-stream.js'
+import { stageBundle, stageRefs } from '../source/stage-bundle.js'
+import { stageSignedPack } from '../source/stage-signed-pack.js'
+import { checkTorrentRecord, readTorrentRecord } from '../source/torrent-source.js'
+import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
+import type { AttemptResult, CloneContext, Meter } from './attempt.js'
+
+/**
+ * One bundle source, torrent or plain HTTP: check what the records say,
+ * download into the cache (git indexes an unsigned bundle while it
+ * downloads; a signed one's pack is hashed and copied out when its index
+ * came with it), verify it against a trusted push object, and stage it
+ * under refs/mirror/<torrent|http>/. Nothing reaches the clone before the
+ * checks pass. A refused download is deleted; one that stalled or was
+ * skipped stays in the cache for a rerun.
+ */
+export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind: 'torrent' | 'http' }>, signal: AbortSignal, meter: Meter): Promise<AttemptResult> {
+  const started = Date.now()
+  const trust = ctx.trust
+  let indexing: Indexing | null = null
+  let copying: Streaming<CopiedPack> | null = null
+  let bundle: DownloadedBundle | null = null
+  try {
+    // what the records tell is refused before a download: a replay, a downgrade, a wrong size
+    const signed = trust === null ? null : await ctx.signedRecord()
+    const options: DownloadBundleOptions = {
+      maxSize: ctx.maxSize,
+      stallTimeoutMs: ctx.timeoutMs,
+      minBytesPerSecond: ctx.minBytesPerSecond,
+      signal,
+      ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),
+      // unsigned: git indexes the pack while it downloads; signed with the pack's index: it is hashed and copied
+      // out, and checked once whole (signed without: the file is checked, then indexed by git)
+      onStream: (read, torrent) => {
+        if (trust === null) indexing = startIndexing(ctx, read, signal)
+        else if (torrent.packIndex) copying = startCopying(ctx, read, signal)
+      }
+    }
+    if (c.kind === 'torrent') {
+      const record = await readTorrentRecord(ctx.origin.records, ctx.origin.url)
+      if (record === null) throw new Error('a torrent candidate without a torrent record')
+      meter.infoHash = record.infoHash
+      const source = checkTorrentRecord(record, { maxSize: ctx.maxSize })
+      if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
+      bundle = await downloadBundle(ctx, source, { ...options, stats: meter })
+    } else {
+      bundle = await downloadHttpBundle(ctx, c.url, { ...options, pushObject: ctx.origin.records.push ?? null, tally: meter })
+    }
+    ;(indexing as Indexing | null)?.downloaded()
+    const downloaded = Date.now()
+
+    let verified: VerifiedBundle | null = null
+    let copied: CopiedPack | null = null
+    if (trust !== null) {
+      ctx.onProgress?.({ phase: 'verify', detail: 'push object and bundle digest' })
+      copied = await (copying as Streaming<CopiedPack> | null)?.done.catch(() => null) ?? null   // when it failed, the file is read instead
+      if (copied !== null && copied.header.length !== bundle.header.length) copied = null
+      verified = await verifyBundle(trust, bundle, { recordPush: ctx.origin.records.push ?? null, url: ctx.origin.url, digest: copied?.bundle ?? null, signal })
+      await trust.accepted.add(verified.po)
+      if (verified.notice !== null) ctx.onNotice?.(verified.notice)
+    }
+
+    const prefix = stagingPrefix(c.kind)
+    const from = c.kind === 'torrent' ? 'the swarm' : c.url
+    const refusedByGit = (err: unknown): never => {
+      // git's own verdict on the bytes (a bad pack, a missing object): the source's fault, not this machine's
+      if (isMirrorError(err, 'GIT_FAILED')) throw new MirrorError('BAD_BUNDLE', `git refuses the bundle from ${from}: ${err.message}`, err.data)
+      throw err
+    }
+    // a trusted signature over the pack's index as well: the pack goes in as it is, not indexed again
+    const packIndex = verified?.packIndex ?? null
+    const stagedBy = { prefix, signal, ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }) }
+    const repo = await ctx.repo()
+    let staged: Ref[]
+    if (indexing !== null) {
+      const indexed = await (indexing as Indexing).done.catch(refusedByGit)   // indexed as it downloaded
+      const adopted = await adoptPack(indexed, repo)
+      staged = await stageRefs(repo, indexed.refs, prefix).catch(async (err: unknown) => {
+        for (const f of adopted) await rm(f, { force: true })
+        return refusedByGit(err)
+      })
+    } else if (packIndex === null) {
+      staged = await stageBundle(repo, bundle.file, stagedBy).catch(refusedByGit)
+    } else {
+      staged = await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex, copied }, stagedBy).catch(refusedByGit)
+    }
+    const result: AttemptResult = {
+      outcome: 'used',
+      reason: null,
+      staged,
+      prefix,
+      bundle: { downloaded: bundle, verified, indexedBy: packIndex === null ? 'git' : 'signed-index' },
+      phases: { download: (downloaded - started) / 1000, index: (Date.now() - downloaded) / 1000 }
+    }
+    bundle = null   // the clone's now: it settles it
+    return result
+  } catch (err) {
+    if (bundle === null) throw err   // a download that stalled or was skipped stays in the cache to resume
+    await bundle.release()
+    const refusedBySource = isMirrorError(err) && !isLocalFailure(err) && err.code !== 'ABORTED'
+    if (bundle.dir === null) throw err
+    // complete, then refused by a check: not one byte of it is kept; complete and stopped here: a rerun uses it
+    if (refusedBySource) await rm(bundle.dir, { recursive: true, force: true })
+    else if (isMirrorError(err) && err.code !== 'ABORTED') throw new MirrorError(err.code, `${err.message} (the downloaded bundle stays in ${bundle.dir}; a rerun uses it)`, err.data)
+    throw err
+  } finally {
+    await stopStreaming(indexing)
+    await stopStreaming(copying)
+  }
+}

@@ -1,0 +1,50 @@
+import { MirrorError } from '../core/errors.js'
+import { parseMagnetRecord } from '../core/records.js'
+import { RECORD_REFS, type RecordName } from '../core/refs.js'
+import { checkBundleTorrent, type BundleTorrentShape } from '../core/torrent-policy.js'
+import { readMagnet, readTorrent, type MagnetSource, type ParsedTorrent } from '../io/torrent/torrent-file.js'
+
+/** The swarm's copy of a bundle, as the records name it: parsed, its infohash known, not yet checked against the policy. */
+export type TorrentRecord =
+  | { kind: 'torrent', parsed: ParsedTorrent, torrentFile: Buffer, infoHash: string, what: string }
+  | { kind: 'magnet', magnet: MagnetSource, infoHash: string, what: string }
+
+/** A torrent record that passed the policy; a magnet's metadata is checked when the swarm sends it. */
+export type TorrentSource =
+  | (Extract<TorrentRecord, { kind: 'torrent' }> & { shape: BundleTorrentShape })
+  | Extract<TorrentRecord, { kind: 'magnet' }>
+
+/**
+ * The torrent record, else the magnet record, parsed (BAD_RECORD when it
+ * does not parse); null when the remote publishes neither.
+ */
+export async function readTorrentRecord (records: Partial<Record<RecordName, Buffer>>, url: string): Promise<TorrentRecord | null> {
+  if (records.torrent !== undefined) {
+    const what = `${RECORD_REFS.torrent} on ${url}`
+    const parsed = await readTorrent(records.torrent, what)
+    return { kind: 'torrent', parsed, torrentFile: records.torrent, infoHash: parsed.infoHash, what }
+  }
+  if (records.magnet !== undefined) {
+    const what = `${RECORD_REFS.magnet} on ${url}`
+    const { uri } = parseMagnetRecord(records.magnet.toString('utf8'), what)
+    const magnet = await readMagnet(uri, what)
+    return { kind: 'magnet', magnet, infoHash: magnet.infoHash, what }
+  }
+  return null
+}
+
+/**
+ * The torrent against the bundle-torrent policy before anything is
+ * written (one plain *.bundle file, or a signed publish's folder of bundle
+ * and push object; under `maxSize`; a consistent piece table):
+ * UNSAFE_TORRENT or TOO_LARGE when refused.
+ */
+export function checkTorrentRecord (r: TorrentRecord, o: { maxSize: number }): TorrentSource {
+  if (r.kind === 'magnet') return r
+  return { ...r, shape: checkBundleTorrent(r.parsed.info, { maxSize: o.maxSize, ref: r.what }) }
+}
+
+/** NO_RECORDS: what a seeder says of a remote that publishes no bundle. */
+export function noBundle (url: string): MirrorError {
+  return new MirrorError('NO_RECORDS', `${url} publishes no bundle (no ${RECORD_REFS.torrent} or ${RECORD_REFS.magnet})`, { url })
+}
