@@ -71,7 +71,8 @@ const LOCAL_ERRNO: Record<string, 'NO_SPACE' | 'LOCAL_IO'> = {
  * git's strerror() texts for the same conditions, as it prints them under
  * LC_ALL=C (the git runner pins it): "...: No space left on device". An ssh
  * refusal ("Permission denied (publickey)") is the server's, not ours: only
- * a line that ends in the bare text counts.
+ * a line that ends in the bare text counts; so are lines the server sent
+ * ("remote: fatal: ... No space left on device": its disk is full, not ours).
  */
 const LOCAL_STRERROR: Array<[RegExp, 'NO_SPACE' | 'LOCAL_IO']> = [
   [/No space left on device|Disk quota exceeded/, 'NO_SPACE'],
@@ -81,7 +82,8 @@ const LOCAL_STRERROR: Array<[RegExp, 'NO_SPACE' | 'LOCAL_IO']> = [
 /** NO_SPACE or LOCAL_IO for a failure of this machine (a Node errno code, or git's stderr), else null. */
 export function localFailure (o: { errno?: string, stderr?: string }): 'NO_SPACE' | 'LOCAL_IO' | null {
   if (o.errno !== undefined && LOCAL_ERRNO[o.errno] !== undefined) return LOCAL_ERRNO[o.errno]!
-  for (const [re, code] of LOCAL_STRERROR) if (o.stderr !== undefined && re.test(o.stderr)) return code
+  const ours = o.stderr?.split(/[\r\n]+/).filter(line => !line.startsWith('remote:')).join('\n')
+  for (const [re, code] of LOCAL_STRERROR) if (ours !== undefined && re.test(ours)) return code
   return null
 }
 

@@ -34,6 +34,6 @@ export function parseSize (text: string): number | null {
 /** A rate: a size per second ("32K", "1M/s", "500000"), or 0 (no minimum); null if it does not parse. */
 export function parseRate (text: string): number | null {
   const t = text.trim().replace(/\/s$/i, '')
-  if (/^0+(\.0*)?$/.test(t)) return 0
+  if (/^0+(\.0*)?\s*([KMGT]i?B?|B)?$/i.test(t)) return 0
   return parseSize(t)
 }

@@ -36,5 +36,5 @@ function mapName (name: string, spec: Refspec): string | null {
   if (!name.startsWith(prefix) || !name.endsWith(suffix) || name.length < prefix.length + suffix.length) return null
   const middle = name.slice(prefix.length, name.length - suffix.length)
   if (middle === '') return null
-  return spec.dst.replace('*', middle)
+  return spec.dst.replace('*', () => middle)   // a function: '$&' in a branch name is text, not a pattern
 }
