@@ -101,6 +101,8 @@ export interface Aria2SeedOptions {
    * (its port, left=0), so a downloader announcing afterwards gets aria2c's address.
    */
   tracker?: { readonly announces: readonly TrackerAnnounce[] }
+  /** aria2c's --max-upload-limit, e.g. '4K': a peer that barely sends. */
+  maxUploadLimit?: string
 }
 
 export interface Aria2Seeder {
@@ -141,6 +143,7 @@ export async function aria2Seed (torrentFile: string, dataDir: string, opts: Ari
     `--listen-port=${ports.join(',')}`,
     '--check-integrity=true',
     '--seed-ratio=0.0', // no ratio limit; and no --seed-time: seed until stopped
+    ...(opts.maxUploadLimit === undefined ? [] : [`--max-upload-limit=${opts.maxUploadLimit}`]),
     '--bt-tracker-connect-timeout=5',
     '--bt-tracker-timeout=5',
     `--stop=${Math.ceil(timeoutMs / 1000)}`,
