@@ -1,5 +1,3 @@
-import os from 'node:os'
-import path from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { parseRate, parseSize } from '../core/format.js'
 import type { NetworkFlags } from '../core/network-options.js'
@@ -10,11 +8,6 @@ export const DEFAULT_MAX_SIZE = 64 * 2 ** 30
 /** --max-size, shown with its default as a size. */
 export function maxSizeOption (): Option {
   return new Option('--max-size <size>', 'refuse bundles larger than this (e.g. 500M, 64G)').argParser(sizeArgument).default(DEFAULT_MAX_SIZE, '64G')
-}
-
-/** Where mirror-clone keeps partial downloads, and mirror-seed its store outside a repository. */
-export function defaultCacheDir (): string {
-  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'git-torrent-mirror')
 }
 
 const collect = (value: string, previous: unknown): string[] => [...(Array.isArray(previous) ? previous : []), value]

@@ -5,11 +5,13 @@ import { formatBytes } from '../core/format.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
 import { openRepository, readMirrorConfig } from '../io/git/repository.js'
 import { Git } from '../io/git/run-git.js'
+import { defaultCacheDir } from '../io/store/cache-dir.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
 import { Swarm } from '../io/torrent/swarm.js'
 import { Seeder } from '../seed/seeder.js'
-import { seedRemote, type SeedRemoteResult } from '../seed/seed-remote.js'
-import { addNetworkOptions, defaultCacheDir, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
+import type { SeedRemoteResult } from '../seed/seed-remote.js'
+import { startSeeding } from '../seed/start-seeding.js'
+import { addNetworkOptions, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -61,27 +63,21 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
   seeder.on('verified', (e: StoredBundle) => reporter.event({ event: 'verified', file: e.bundlePath },
     `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
   try {
-    let failures = 0
-    const fail = (what: string, err: unknown): void => {
-      if (!isMirrorError(err)) throw err
-      failures++
-      reporter.error(`${cmd.name()}: ${what}: ${err.message}`, { what, code: err.code, message: err.message })
-    }
-    if (urls.length === 0) {
-      const entries = await store.list()
-      if (entries.length === 0) throw new MirrorError('NO_RECORDS', `nothing to seed in ${store.root}: run mirror-publish first, or name remotes to reseed`)
-      for (const entry of entries) await seeder.seed(entry).catch(err => fail(entry.meta.file, err))
-    } else {
-      const settled = await Promise.allSettled(urls.map(async url => await seedRemote({ git, store, seeder }, url, {
-        maxSize: o.maxSize as number,
-        stallTimeoutMs: (o.timeout as number) * 1000,
-        trust: (o.trust as string[] | undefined) ?? [],
-        ...(o.project === undefined ? {} : { project: o.project as string }),
-        signal: stop.signal,
-        onProgress: p => reporter.progress({ ...p, phase: urls.length > 1 ? `${p.phase} ${shortUrl(url)}` : p.phase })
-      })))
-      settled.forEach((s, i) => s.status === 'fulfilled' ? announce(reporter, s.value) : fail(urls[i]!, s.reason))
-    }
+    const { failures } = await startSeeding({
+      git,
+      store,
+      seeder,
+      onProgress: (url, p) => reporter.progress({ ...p, phase: urls.length > 1 ? `${p.phase} ${shortUrl(url)}` : p.phase }),
+      onReady: r => announce(reporter, r),
+      onFailure: (what, err) => reporter.error(`${cmd.name()}: ${what}: ${err.message}`, { what, code: err.code, message: err.message })
+    }, {
+      urls,
+      maxSize: o.maxSize as number,
+      stallTimeoutMs: (o.timeout as number) * 1000,
+      trust: (o.trust as string[] | undefined) ?? [],
+      ...(o.project === undefined ? {} : { project: o.project as string }),
+      signal: stop.signal
+    })
     if (seeder.status().length === 0) return 1
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000, started })
     return failures > 0 ? 1 : 0
