@@ -16,7 +16,7 @@ import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
 import { addNetworkOptions, maxSizeOption, networkFlags, positiveNumber, rateArgument } from './network-flags.js'
 import { Reporter } from './reporter.js'
-import { runCli } from './run.js'
+import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
 import { stopSignal } from './stop-signal.js'
 
@@ -171,16 +171,6 @@ function configRate (text: string): number {
   const n = parseRate(text)
   if (n === null) throw new MirrorError('BAD_OPTION', `git config mirror.minRate=${JSON.stringify(text)} is not a rate such as 32K or 0`)
   return n
-}
-
-/** A bad argument is wrong usage (exit 2), whatever the parser calls it. */
-function usage (check: () => unknown): void {
-  try {
-    check()
-  } catch (err) {
-    if (err instanceof MirrorError) throw new MirrorError('USAGE', err.message)
-    throw err
-  }
 }
 
 /** DESIGN.md's report; the store entry becomes the kept bundle's path. */

@@ -3,11 +3,11 @@ import { formatBytes } from '../core/format.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { Store } from '../io/store/store.js'
 import { Swarm } from '../io/torrent/swarm.js'
-import { publish, type PublishResult } from '../publish/publish.js'
+import { fetchMirrorRecords, publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
 import { addNetworkOptions, networkFlags, positiveNumber } from './network-flags.js'
 import { Reporter } from './reporter.js'
-import { runCli } from './run.js'
+import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
 import { stopSignal } from './stop-signal.js'
 
@@ -56,6 +56,7 @@ Examples:
 async function runPublish (cmd: Command): Promise<number> {
   const o = cmd.opts()
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
+  if (o.fetchMirror !== undefined) usage(() => fetchMirrorRecords(o.fetchMirror as string[]))   // a bad URL on the command line is wrong usage
   const result = await publish({
     cwd: process.cwd(),
     ...(cmd.getOptionValueSource('remote') === 'cli' ? { remote: o.remote as string } : {}),

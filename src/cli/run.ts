@@ -44,3 +44,13 @@ function report (prog: string, err: unknown, json: boolean): number {
 function writeJson (error: { code: string, message: string, exitStatus: number }): void {
   process.stdout.write(`${JSON.stringify({ error })}\n`)
 }
+
+/** A bad argument is wrong usage (exit 2), whatever the parser calls it. */
+export function usage<T> (check: () => T): T {
+  try {
+    return check()
+  } catch (err) {
+    if (err instanceof MirrorError) throw new MirrorError('USAGE', err.message)
+    throw err
+  }
+}

@@ -53,6 +53,8 @@ export interface CloneContext {
   maxSize: number
   timeoutMs: number
   minBytesPerSecond: number
+  /** URL schemes a source may use, redirects included. */
+  allowProtocols: readonly string[]
   /** Stops the whole clone (a second Ctrl-C, SIGTERM). */
   signal: AbortSignal | undefined
   onProgress: OnProgress | undefined

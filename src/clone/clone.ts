@@ -70,6 +70,11 @@ export interface CloneDeps {
   onAttempt?: (attempt: { source: SourceKind, url: string, skip: () => void } | null) => void
 }
 
+/** An attempt that never ran: left out by a rule, or its record refused. */
+function notTried (source: SourceKind, url: string, outcome: 'skipped' | 'refused', reason: string): Attempt {
+  return { source, url, outcome, reason, bytes: 0, seconds: 0, staged: [], prefix: null, swarm: null, bundle: null, phases: { download: 0, index: 0 }, discardedRefs: [] }
+}
+
 /** What the user is told of a source in one line. */
 function label (c: Pick<Candidate, 'kind' | 'url'>): string {
   return c.kind === 'torrent' ? 'the swarm' : c.url
@@ -97,7 +102,8 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     // a trusted key that does not parse fails the clone: it is the user's to fix
     const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
     const head = defaultBranch(origin.listing)
-    const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols: a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS })
+    const allowProtocols = a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS
+    const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols })
     const unusable = head === null
       ? 'the origin\'s HEAD names no branch it has, so git clone decides what to check out'
       : origin.recordsError?.message ?? (plan.length > 0 ? null : noSources(origin.url, origin.records, a.sources))
@@ -108,7 +114,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       return cloneReport({ attempts, originBytes: origin.packBytes + packBytes, originFetched: true, fallbackReason, directory: dest.dir, kept: null, clock })
     }
     if (unusable !== null) {
-      deps.onNotice?.(`not using the swarm: ${unusable}; cloning from the origin`)
+      deps.onNotice?.(`no source used: ${unusable}; cloning from the origin`)
       return await plainClone(unusable)
     }
 
@@ -128,37 +134,48 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       maxSize: a.maxSize,
       timeoutMs: a.timeoutMs,
       minBytesPerSecond: a.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
+      allowProtocols,
       signal: a.signal,
       onProgress: deps.onProgress,
       onNotice: deps.onNotice
     }
     const wanted = wantedOids(origin.listing, layout)
-    const candidates = plan.filter(isCandidate)
-    for (const step of plan) {
-      const staged = new Set(attempts.flatMap(x => x.staged.map(r => r.oid)))
-      const skipped = !isCandidate(step)
-        ? { outcome: step.outcome, reason: step.reason }
-        : [...wanted].every(oid => staged.has(oid))
-            ? { outcome: 'skipped' as const, reason: 'the clone has every ref the origin advertised already' }
-            : step.kind !== 'mirror' && staged.size > 0
-              ? { outcome: 'skipped' as const, reason: 'a full bundle adds nothing to what is staged already' }
-              : null
-      if (skipped !== null) {
-        attempts.push({ source: step.kind, url: step.url, bytes: 0, seconds: 0, staged: [], prefix: null, swarm: null, bundle: null, phases: { download: 0, index: 0 }, discardedRefs: [], ...skipped })
+    const stagedOids = (): Set<string> => new Set(attempts.flatMap(x => x.staged.map(r => r.oid)))
+    /** Why a candidate is not worth trying given what is staged, or null. */
+    const needless = (c: Candidate, staged: Set<string>): string | null =>
+      [...wanted].every(oid => staged.has(oid))
+        ? 'the clone has every ref the origin advertised already'
+        : c.kind !== 'mirror' && staged.size > 0 ? 'a full bundle adds nothing to what is staged already' : null
+    /** The next candidate after `i` that will be tried, as things stand. */
+    const nextTried = (i: number): Candidate | undefined => {
+      const staged = stagedOids()
+      return plan.slice(i + 1).filter(isCandidate).find(c => needless(c, staged) === null)
+    }
+    for (const [i, step] of plan.entries()) {
+      if (!isCandidate(step)) {
+        deps.onNotice?.(`not using ${step.url}: ${step.reason}`)
+        attempts.push(notTried(step.kind, step.url, step.outcome, step.reason))
         continue
       }
-      const c = step as Candidate
+      const c = step
+      const staged = stagedOids()
+      const why = needless(c, staged)
+      if (why !== null) {
+        attempts.push(notTried(c.kind, c.url, 'skipped', why))
+        continue
+      }
       const attempt = await runAttempt(ctx, c, async (signal, meter) => c.kind === 'mirror' ? await tryMirror(ctx, c, signal, meter) : await tryBundle(ctx, c, signal, meter), {
         onStart: skip => deps.onAttempt?.({ source: c.kind, url: c.url, skip })
       })
       deps.onAttempt?.(null)
       attempts.push(attempt)
-      const next = candidates[candidates.indexOf(c) + 1]
-      const then = next === undefined ? 'cloning from the origin' : `trying ${label(next)}`
-      if (attempt.outcome !== 'used') deps.onNotice?.(`not using ${label(c)}: ${attempt.reason ?? attempt.outcome}; ${next === undefined ? 'the origin sends everything' : then}`)
-      else if (c.kind === 'mirror' && next !== undefined && ![...wanted].every(oid => attempt.staged.some(r => r.oid === oid) || staged.has(oid))) {
+      const next = nextTried(i)
+      const rest = stagedOids().size > 0 ? 'the origin sends the rest' : 'cloning from the origin'
+      if (attempt.outcome !== 'used') {
+        deps.onNotice?.(`not using ${label(c)}: ${attempt.reason ?? attempt.outcome}; ${next === undefined ? rest : `trying ${label(next)}`}`)
+      } else if (c.kind === 'mirror' && ![...wanted].every(oid => stagedOids().has(oid))) {
         attempt.reason = 'behind the origin: it lacks some of the origin\'s refs'
-        deps.onNotice?.(`${c.url} is behind the origin; trying ${label(next)} for the rest`)
+        deps.onNotice?.(`${c.url} is behind the origin; ${next === undefined ? 'the origin sends the rest' : `trying ${label(next)} for the rest`}`)
       }
     }
     throwIfAborted(a.signal)
@@ -217,9 +234,9 @@ async function settleBundles (store: Store, attempts: Attempt[], keep: boolean):
 
 /** Why no source can be tried at all. */
 function noSources (url: string, records: Record<string, unknown>, order: readonly SourceKind[] | undefined): string {
-  if (order !== undefined && order.length === 0) return 'no source is to be tried (--sources origin)'
+  if (order !== undefined && order.length === 0) return 'no source is to be tried (--sources or mirror.sources: origin)'
   if (Object.keys(records).filter(k => k !== 'push').length === 0) return `${url} publishes no bundle (no ${RECORD_REFS.torrent}, ${RECORD_REFS.magnet} or ${RECORD_REFS.http}) and no mirror (no refs/mirrors/fetch/*)`
-  return `${url} publishes no source of the kinds asked for (--sources ${(order ?? []).join(',')})`
+  return `${url} publishes no source of the kinds asked for (--sources or mirror.sources: ${(order ?? []).join(',')})`
 }
 
 /** What git clone names the remote: clone.defaultRemoteName from the user's or system config (no repository's), else origin. */

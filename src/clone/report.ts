@@ -1,5 +1,6 @@
 import type { CloneLayout } from '../core/clone-target.js'
 import type { RemoteListing } from '../core/ls-remote.js'
+import { isPublishedRef } from '../core/refs.js'
 import { mapRefs, parseRefspec, type Refspec } from '../core/refspec.js'
 import type { Outcome, SourceKind } from '../core/sources.js'
 import type { StoredBundle } from '../io/store/store.js'
@@ -41,13 +42,15 @@ export interface CloneReport {
 }
 
 /**
- * The oids the final fetch wants (what the layout's refspec and all tags
- * map), as the origin advertised them: once every one is staged, the
- * clone has everything and later sources are skipped.
+ * The oids of the branches and tags the final fetch wants (what the
+ * layout's refspec and all tags map), as the origin advertised them: what
+ * sources can bring. Once every one is staged, later sources are skipped.
+ * (A --mirror clone also wants the origin's other refs, refs/mirrors/*
+ * among them, which no source carries: the final fetch brings those.)
  */
 export function wantedOids (listing: RemoteListing, layout: CloneLayout): Set<string> {
   const specs = [layout.fetchRefspec, 'refs/tags/*:refs/tags/*'].map(parseRefspec) as Refspec[]
-  return new Set(mapRefs(listing.refs, specs).map(t => t.oid))
+  return new Set(mapRefs(listing.refs.filter(r => isPublishedRef(r.name)), specs).map(t => t.oid))
 }
 
 const round = (s: number): number => Math.round(s * 100) / 100

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { isLocalFailure, isMirrorError, MirrorError } from '../core/errors.js'
-import { stagingPrefix } from '../core/refs.js'
+import { refused } from '../core/check-push-object.js'
+import { RECORD_REFS, stagingPrefix } from '../core/refs.js'
 import type { Ref } from '../core/ref-list.js'
 import type { Candidate } from '../core/sources.js'
 import { startCopying, type CopiedPack } from '../source/copy-stream.js'
@@ -52,7 +53,9 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
       bundle = await downloadBundle(ctx, source, { ...options, stats: meter })
     } else {
-      bundle = await downloadHttpBundle(ctx, c.url, { ...options, pushObject: ctx.origin.records.push ?? null, tally: meter })
+      // signed over HTTP: the origin's push object vouches for the bundle; without one it would be refused once downloaded
+      if (trust !== null && signed === null) throw refused('missing', `${ctx.origin.url} publishes no ${RECORD_REFS.push} for its bundle (an unsigned publish), and ${trust.keys.length === 1 ? 'a key is' : 'keys are'} trusted for it`)
+      bundle = await downloadHttpBundle(ctx, c.url, { ...options, pushObject: ctx.origin.records.push ?? null, tally: meter, allowProtocols: ctx.allowProtocols })
     }
     ;(indexing as Indexing | null)?.downloaded()
     const downloaded = Date.now()

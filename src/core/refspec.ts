@@ -14,15 +14,15 @@ export function parseRefspec (text: string): Refspec | null {
 
 /**
  * Where a fetch with these refspecs writes each advertised ref: the pairs
- * (advertised ref, local name, oid), the first matching refspec winning,
- * as `git fetch` maps them. Refs no refspec matches are left out.
+ * (advertised ref, local name, oid), one for every refspec that matches,
+ * as `git fetch` writes them. Refs no refspec matches are left out.
  */
 export function mapRefs (refs: Ref[], refspecs: Refspec[]): Array<{ src: string, dst: string, oid: string }> {
   const out: Array<{ src: string, dst: string, oid: string }> = []
   for (const r of refs) {
     for (const spec of refspecs) {
       const dst = mapName(r.name, spec)
-      if (dst !== null) { out.push({ src: r.name, dst, oid: r.oid }); break }
+      if (dst !== null) out.push({ src: r.name, dst, oid: r.oid })
     }
   }
   return out

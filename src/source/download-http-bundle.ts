@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
+import { isMirrorError } from '../core/errors.js'
 import { followFile } from '../io/fs/follow-file.js'
 import { checkFullBundle } from '../io/fs/check-full-bundle.js'
 import { downloadToFile } from '../io/http/download-file.js'
@@ -11,6 +13,8 @@ export interface DownloadHttpBundleOptions extends Omit<DownloadBundleOptions, '
   pushObject: Buffer | null
   /** The caller's tally of bytes received, up to date also when the download fails. */
   tally?: { bytes: number }
+  /** URL schemes a redirect may lead to (default http and https). */
+  allowProtocols?: readonly string[]
 }
 
 /**
@@ -32,6 +36,7 @@ export async function downloadHttpBundle (deps: { store: Store }, url: string, o
       ...(o.minBytesPerSecond === undefined ? {} : { minBytesPerSecond: o.minBytesPerSecond }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.tally === undefined ? {} : { tally: o.tally }),
+      ...(o.allowProtocols === undefined ? {} : { allowProtocols: o.allowProtocols }),
       onStart: () => {
         started = true
         // the file now only grows: a reader follows it from its first byte (the resumed part, then what arrives)
@@ -45,6 +50,8 @@ export async function downloadHttpBundle (deps: { store: Store }, url: string, o
     const header = await checkFullBundle(file, url, { downloaded: true })
     return { infoHash: null, file, header, pushObject: o.pushObject, index: null, reverseIndex: null, torrentFile: null, entry: null, dir: claim.dir, release: claim.release, fromPeers: 0, fromWebSeeds: 0 }
   } catch (err) {
+    // a part that stalled or was stopped stays to resume; one refused (over the limit, not a bundle) goes
+    if (isMirrorError(err) && ['TOO_LARGE', 'BAD_BUNDLE'].includes(err.code)) await rm(claim.dir, { recursive: true, force: true })
     await claim.release()
     throw err
   }

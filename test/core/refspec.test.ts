@@ -85,8 +85,10 @@ test('mapRefs: table', async (t) => {
     ['exact refspec', ['refs/heads/main:refs/remotes/origin/main'], REFS, [
       ['refs/heads/main', 'refs/remotes/origin/main', A]
     ]],
-    ['the first matching refspec wins', ['refs/heads/main:refs/remotes/origin/trunk', '+refs/heads/*:refs/remotes/origin/*'], REFS, [
+    // as git fetch: every refspec that matches writes its destination
+    ['every matching refspec writes', ['refs/heads/main:refs/remotes/origin/trunk', '+refs/heads/*:refs/remotes/origin/*'], REFS, [
       ['refs/heads/main', 'refs/remotes/origin/trunk', A],
+      ['refs/heads/main', 'refs/remotes/origin/main', A],
       ['refs/heads/feature/x', 'refs/remotes/origin/feature/x', B],
       ['refs/heads/main2', 'refs/remotes/origin/main2', E]
     ]],

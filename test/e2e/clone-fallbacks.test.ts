@@ -100,7 +100,7 @@ test('no records at all: clones from the origin and says the origin publishes no
   assertAllFromOrigin(report, serverSent, plain.bytes)
   assert.deepEqual(report.discardedRefs, [])
   assert.equal(report.bundle, null)
-  assert.match(stderr, /not using the swarm: .*publishes no bundle/)
+  assert.match(stderr, /no source used: .*publishes no bundle.*; cloning from the origin/)
   await assertSameAsGitClone(w, 'mine', 'theirs')
   assert.deepEqual(await ls(path.join(w.dir, 'cache', 'tmp')), [], 'nothing left in the cache')
 })

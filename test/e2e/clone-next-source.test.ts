@@ -182,6 +182,10 @@ test('a protocol the user disallows (mirror.allowProtocols) is skipped, and --so
   const { server: mirrors, root } = await mirrorServer(w, t)
   await mirrorOf(w, root, 'project.git')
   await publishAlone(w, ['--fetch-mirror', mirrors.url('project.git'), '--fetch-mirror', 'git://127.0.0.1:9/project.git'])
+  assert.equal(await git(['cat-file', 'blob', 'refs/mirrors/fetch/git'], { cwd: w.origin, env: w.env }), 'git://127.0.0.1:9/project.git')
+  const refusedUrl = await w.run('mirror-publish', [...NOBODY, '--fetch-mirror', 'file:///srv/project.git'])
+  assert.equal(refusedUrl.code, 2, refusedUrl.stderr)
+  assert.match(refusedUrl.stderr, /^mirror-publish: fetch mirror "file:\/\/\/srv\/project\.git" file:\/\/ does not belong in this record/m)
   await w.git(['config', '--global', 'mirror.allowProtocols', 'https,http'])
 
   const { report } = await mirrorClone(w, [...NOBODY, '--sources', 'mirror,torrent', '--timeout', '2', w.originUrl, 'mine'])

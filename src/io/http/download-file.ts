@@ -29,13 +29,16 @@ export interface HttpDownloadOptions {
   onProgress?: (loaded: number, total: number | null) => void
   /** The caller's tally of bytes received over the network, up to date also when the download fails. */
   tally?: { bytes: number }
+  /** URL schemes a redirect may lead to (default http and https; others are never followed). */
+  allowProtocols?: readonly string[]
 }
 
 /**
  * Downloads `url` into `file` over HTTP(S): what is in `file` already is
  * kept and the rest asked for with a Range request (a server that ignores
- * it sends the whole file again, which replaces the part). Up to five
- * redirects, to http(s) URLs only. Resolves with the file's final size.
+ * it sends the whole file again, which replaces the part; a part that does
+ * not fit what the server has now is dropped and the file asked for
+ * again). Up to five redirects, to allowed http(s) URLs only. Resolves with the file's final size.
  * HTTP_FAILED for an error status or a broken transfer, TOO_LARGE,
  * DOWNLOAD_STALLED for a silent or trickling server, ABORTED; the part
  * stays for a rerun.
@@ -57,8 +60,17 @@ export async function downloadToFile (url: string, file: string, o: HttpDownload
     stop.abort()
   }, 250)
   try {
-    const res = await request(url, have, signal)
-    const accepted = await accept(res, url, file, have, o.maxBytes)
+    const allowed = (o.allowProtocols ?? ['http', 'https']).filter(p => p === 'http' || p === 'https')
+    let res = await request(url, have, signal, allowed)
+    let accepted = await accept(res, url, file, have, o.maxBytes)
+    if (accepted === 'restart') {
+      // the part on disk does not continue what the server has now (it changed): start again from nothing
+      await truncate(file, 0)
+      res = await request(url, 0, signal, allowed)
+      const again = await accept(res, url, file, 0, o.maxBytes)
+      if (again === 'restart') throw new MirrorError('HTTP_FAILED', `${url} answered a whole-file request with a part`, { url })
+      accepted = again
+    }
     o.onStart?.(accepted)
     let loaded = accepted.resumedFrom
     const count = new Transform({
@@ -94,7 +106,7 @@ export async function downloadToFile (url: string, file: string, o: HttpDownload
  * the part is the whole file. Sizes over the limit are refused here,
  * before a byte of the body is read.
  */
-async function accept (res: IncomingMessage, url: string, file: string, have: number, maxBytes: number): Promise<{ resumedFrom: number, total: number | null }> {
+async function accept (res: IncomingMessage, url: string, file: string, have: number, maxBytes: number): Promise<{ resumedFrom: number, total: number | null } | 'restart'> {
   const range = parseContentRange(res.headers['content-range'])
   const length = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length'])
   const tooLarge = (n: number): MirrorError => new MirrorError('TOO_LARGE', `${url} is ${n} bytes, over the limit of ${maxBytes}`, { url, length: n, maxSize: maxBytes })
@@ -113,6 +125,8 @@ async function accept (res: IncomingMessage, url: string, file: string, have: nu
     return { resumedFrom: 0, total }
   }
   res.resume()
+  // a 416 or 206 that does not fit the part: the file changed on the server since the part was written
+  if (have > 0 && (res.statusCode === 416 || res.statusCode === 206)) return 'restart'
   throw new MirrorError('HTTP_FAILED', `${url} answered ${res.statusCode ?? '?'} ${res.statusMessage ?? ''}`.trimEnd(), { url, status: res.statusCode })
 }
 
@@ -125,8 +139,8 @@ export function parseContentRange (header: string | undefined): { start: number 
   return { start: n(m[1]), end: n(m[2]), total: n(m[3]) }
 }
 
-/** GET with a Range from `from` when there is a part, following redirects to http(s) URLs. */
-async function request (url: string, from: number, signal: AbortSignal): Promise<IncomingMessage> {
+/** GET with a Range from `from` when there is a part, following redirects to allowed http(s) URLs. */
+async function request (url: string, from: number, signal: AbortSignal, allowed: string[]): Promise<IncomingMessage> {
   let target = new URL(url)
   for (let hops = 0; ; hops++) {
     const res = await get(target, from, signal)
@@ -135,7 +149,7 @@ async function request (url: string, from: number, signal: AbortSignal): Promise
     res.resume()
     if (hops >= MAX_REDIRECTS) throw new MirrorError('HTTP_FAILED', `${url}: more than ${MAX_REDIRECTS} redirects`, { url })
     const next = new URL(location, target)
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new MirrorError('HTTP_FAILED', `${url} redirects to a ${next.protocol} URL`, { url })
+    if (!allowed.includes(next.protocol.slice(0, -1))) throw new MirrorError('HTTP_FAILED', `${url} redirects to a ${next.protocol.slice(0, -1)} URL, which is not allowed`, { url })
     debug('%s redirects to %s', target.href, next.href)
     target = next
   }
