@@ -23,6 +23,12 @@ export interface Attempt {
   seconds: number
   /** Refs it staged under `prefix` (used only). */
   staged: Ref[]
+  /**
+   * The staged refs are not written yet (their objects are in the clone):
+   * the clone writes them when a later source or the final fetch needs
+   * them as haves, and never when the origin's advertisement completes it.
+   */
+  pending: boolean
   prefix: string | null
   /** The swarm's split of `bytes`, and the torrent's infohash when known. */
   swarm: { fromPeers: number, fromWebSeeds: number, infoHash: string | null } | null
@@ -62,7 +68,7 @@ export interface CloneContext {
 }
 
 /** What a body returns: the attempt less what runAttempt measures itself. */
-export type AttemptResult = Pick<Attempt, 'outcome' | 'reason' | 'staged' | 'prefix' | 'bundle' | 'phases'>
+export type AttemptResult = Pick<Attempt, 'outcome' | 'reason' | 'staged' | 'pending' | 'prefix' | 'bundle' | 'phases'>
 
 /**
  * What a source sent, kept up to date as it arrives, so that a failed
@@ -76,7 +82,7 @@ export interface Meter extends TransferStats {
 
 /** An attempt that did not use its source. */
 export function notUsed (outcome: Exclude<Outcome, 'used'>, reason: string): AttemptResult {
-  return { outcome, reason, staged: [], prefix: null, bundle: null, phases: { download: 0, index: 0 } }
+  return { outcome, reason, staged: [], pending: false, prefix: null, bundle: null, phases: { download: 0, index: 0 } }
 }
 
 /**

@@ -12,10 +12,11 @@ import type { PushObjectStore } from '../io/store/push-objects.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Swarm } from '../io/torrent/swarm.js'
 import { discover } from '../source/discover.js'
+import { writeStagingRefs } from '../source/stage-bundle.js'
 import { checkSigned, trustFor } from '../source/verify-bundle.js'
 import { runAttempt, type Attempt, type CloneContext } from './attempt.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
-import { completeFromOrigin } from './complete-from-origin.js'
+import { completeFromOrigin, refsFromAdvertisement } from './complete-from-origin.js'
 import { Destination } from './destination.js'
 import { dropStagingRefs } from './drop-staging-refs.js'
 import { initClone } from './init-clone.js'
@@ -70,9 +71,17 @@ export interface CloneDeps {
   onAttempt?: (attempt: { source: SourceKind, url: string, skip: () => void } | null) => void
 }
 
+/** Writes the staging refs of used attempts that left them pending (their objects are in the clone already). */
+async function writePending (attempts: Attempt[], ctx: CloneContext): Promise<void> {
+  for (const x of attempts.filter(x => x.pending && x.outcome === 'used')) {
+    await writeStagingRefs(await ctx.repo(), x.staged)
+    x.pending = false
+  }
+}
+
 /** An attempt that never ran: left out by a rule, or its record refused. */
 function notTried (source: SourceKind, url: string, outcome: 'skipped' | 'refused', reason: string): Attempt {
-  return { source, url, outcome, reason, bytes: 0, seconds: 0, staged: [], prefix: null, swarm: null, bundle: null, phases: { download: 0, index: 0 }, discardedRefs: [] }
+  return { source, url, outcome, reason, bytes: 0, seconds: 0, staged: [], pending: false, prefix: null, swarm: null, bundle: null, phases: { download: 0, index: 0 }, discardedRefs: [] }
 }
 
 /** What the user is told of a source in one line. */
@@ -164,6 +173,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
         attempts.push(notTried(c.kind, c.url, 'skipped', why))
         continue
       }
+      await writePending(attempts, ctx)   // the refs staged so far are this source's haves
       const attempt = await runAttempt(ctx, c, async (signal, meter) => c.kind === 'mirror' ? await tryMirror(ctx, c, signal, meter) : await tryBundle(ctx, c, signal, meter), {
         onStart: skip => deps.onAttempt?.({ source: c.kind, url: c.url, skip })
       })
@@ -182,13 +192,16 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     if (repo === null) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
     clock.sourced = Date.now()
 
-    const stagedRefs = attempts.flatMap(x => x.staged)
-    const done = await completeFromOrigin(await repo, {
-      remote, url: origin.url, layout, head: head!, checkout: a.checkout, listing: origin.listing,
-      stagedOids: new Set(stagedRefs.map(r => r.oid)), ...optional(a.signal, deps.onProgress)
+    const clone = await repo
+    const advertised = new Set(origin.listing.refs.map(r => r.oid))
+    const fromAdvertisement = await refsFromAdvertisement(clone, { remote, layout, listing: origin.listing, stagedOids: stagedOids() })
+    // staging refs are written only when needed: as haves for the final fetch, or to judge refs the origin does not advertise
+    if (fromAdvertisement === null || attempts.some(x => x.pending && x.staged.some(r => !advertised.has(r.oid)))) await writePending(attempts, ctx)
+    const done = await completeFromOrigin(clone, {
+      remote, url: origin.url, layout, head: head!, checkout: a.checkout, fromAdvertisement, ...optional(a.signal, deps.onProgress)
     })
     clock.completed = Date.now()
-    const dropped = await dropStagingRefs(await repo, stagedRefs, new Set(origin.listing.refs.map(r => r.name)))
+    const dropped = await dropStagingRefs(clone, attempts.filter(x => !x.pending).flatMap(x => x.staged), new Set(origin.listing.refs.map(r => r.name)))
     const used = attempts.filter(x => x.outcome === 'used')
     for (const x of used) {
       x.discardedRefs = dropped.discarded.filter(name => x.staged.some(r => r.name === name))

@@ -11,10 +11,8 @@ export interface CompleteOptions {
   /** The branch HEAD names, e.g. refs/heads/main (the origin's HEAD). */
   head: string
   checkout: boolean
-  /** What the origin advertised at discovery. */
-  listing: RemoteListing
-  /** The oids of every ref the sources staged (each one's objects complete, as git checked). */
-  stagedOids: Set<string>
+  /** The refs to write from the origin's advertisement instead of fetching (refsFromAdvertisement), or null: fetch. */
+  fromAdvertisement: Array<{ dst: string, oid: string }> | null
   onProgress?: OnProgress
   signal?: AbortSignal
 }
@@ -34,9 +32,8 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
   const stop = o.signal === undefined ? {} : { signal: o.signal }
   const message = `clone: from ${o.url}`
   // the configured refspecs (ours, and any the user's config adds, as git clone honours them); a bare clone has none
-  const configured = o.layout.remoteConfig.some(([key]) => key === 'fetch')
-  const refspec = configured ? [] : [o.layout.fetchRefspec]
-  const current = await advertisedRefsStaged(repo, o, configured)
+  const refspec = configuredFetch(o.layout) ? [] : [o.layout.fetchRefspec]
+  const current = o.fromAdvertisement
   let packBytes = 0
   if (current !== null) {
     await repo.run(['update-ref', '-m', message, '--stdin'], { input: current.map(r => `update ${r.dst} ${r.oid}\n`).join('') })
@@ -65,14 +62,21 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
   return { packBytes, fetched: current === null }
 }
 
+function configuredFetch (layout: CloneLayout): boolean {
+  return layout.remoteConfig.some(([key]) => key === 'fetch')
+}
+
 /**
  * The refs the final fetch would write (the remote's refspecs, or the
  * layout's, plus all tags), when every one of them is already staged at
- * the advertised oid; else null, and the fetch runs.
+ * the oid the origin advertised (`stagedOids`); else null, and the fetch
+ * must run.
  */
-async function advertisedRefsStaged (repo: Git, o: CompleteOptions, configured: boolean): Promise<Array<{ dst: string, oid: string }> | null> {
+export async function refsFromAdvertisement (
+  repo: Git, o: { remote: string, layout: CloneLayout, listing: RemoteListing, stagedOids: Set<string> }
+): Promise<Array<{ dst: string, oid: string }> | null> {
   if (o.stagedOids.size === 0) return null
-  const texts = configured
+  const texts = configuredFetch(o.layout)
     ? (await repo.run(['config', '--get-all', `remote.${o.remote}.fetch`], { okCodes: [1] })).stdout.split('\n').filter(l => l !== '')
     : [o.layout.fetchRefspec]
   const specs = [...texts, 'refs/tags/*:refs/tags/*'].map(parseRefspec)

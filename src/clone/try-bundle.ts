@@ -8,7 +8,7 @@ import { startCopying, type CopiedPack } from '../source/copy-stream.js'
 import { downloadBundle, type DownloadBundleOptions, type DownloadedBundle } from '../source/download-bundle.js'
 import { downloadHttpBundle } from '../source/download-http-bundle.js'
 import { adoptPack, startIndexing, stopStreaming, type Indexing, type Streaming } from '../source/index-stream.js'
-import { stageBundle, stageRefs } from '../source/stage-bundle.js'
+import { stageBundle, stagingRefs } from '../source/stage-bundle.js'
 import { stageSignedPack } from '../source/stage-signed-pack.js'
 import { checkTorrentRecord, readTorrentRecord } from '../source/torrent-source.js'
 import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
@@ -82,23 +82,24 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
     const packIndex = verified?.packIndex ?? null
     const stagedBy = { prefix, signal, ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }) }
     const repo = await ctx.repo()
+    // the pack goes in now; its refs are staged for the clone to write when it needs them (often never)
     let staged: Ref[]
+    let pending = true
     if (indexing !== null) {
       const indexed = await (indexing as Indexing).done.catch(refusedByGit)   // indexed as it downloaded
-      const adopted = await adoptPack(indexed, repo)
-      staged = await stageRefs(repo, indexed.refs, prefix).catch(async (err: unknown) => {
-        for (const f of adopted) await rm(f, { force: true })
-        return refusedByGit(err)
-      })
+      await adoptPack(indexed, repo)
+      staged = stagingRefs(indexed.refs, prefix)
     } else if (packIndex === null) {
       staged = await stageBundle(repo, bundle.file, stagedBy).catch(refusedByGit)
+      pending = false
     } else {
-      staged = await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex, copied }, stagedBy).catch(refusedByGit)
+      staged = await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex, copied }, { ...stagedBy, writeRefs: false }).catch(refusedByGit)
     }
     const result: AttemptResult = {
       outcome: 'used',
       reason: null,
       staged,
+      pending,
       prefix,
       bundle: { downloaded: bundle, verified, indexedBy: packIndex === null ? 'git' : 'signed-index' },
       phases: { download: (downloaded - started) / 1000, index: (Date.now() - downloaded) / 1000 }

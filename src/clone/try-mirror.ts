@@ -22,6 +22,6 @@ export async function tryMirror (ctx: CloneContext, c: Extract<Candidate, { kind
     ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress })
   })
   const seconds = (Date.now() - started) / 1000
-  if (staged.length === 0) return { outcome: 'failed', reason: `${c.url} has no branches or tags`, staged, prefix, bundle: null, phases: { download: seconds, index: 0 } }
-  return { outcome: 'used', reason: null, staged, prefix, bundle: null, phases: { download: seconds, index: 0 } }
+  if (staged.length === 0) return { outcome: 'failed', reason: `${c.url} has no branches or tags`, staged, pending: false, prefix, bundle: null, phases: { download: seconds, index: 0 } }
+  return { outcome: 'used', reason: null, staged, pending: false, prefix, bundle: null, phases: { download: seconds, index: 0 } }
 }

@@ -19,13 +19,23 @@ export async function stageBundle (repo: Git, file: string, o: { prefix?: string
   return staged.stdout.split('\n').filter(l => l !== '').map(line => ({ oid: line.slice(0, 40), name: line.slice(41) }))
 }
 
+/** A bundle's refs as `git fetch` above maps them into the staging namespace (refs/heads/x to refs/mirror/torrent/heads/x). */
+export function stagingRefs (refs: Ref[], prefix = TORRENT_STAGING): Ref[] {
+  return refs.filter(r => r.name.startsWith('refs/')).map(r => ({ oid: r.oid, name: `${prefix}${r.name.slice('refs/'.length)}` }))
+}
+
 /**
- * Writes the bundle's refs into the staging namespace as `git fetch`
- * above maps them (refs/heads/x to refs/mirror/torrent/heads/x), once
- * their objects are in the repository: update-ref refuses a missing one.
+ * Writes staging refs in one transaction, once their objects are in the
+ * repository: update-ref refuses a missing one. (555 loose refs take
+ * about 0.4 s here: a clone that needs none of them writes none.)
  */
-export async function stageRefs (repo: Git, refs: Ref[], prefix = TORRENT_STAGING): Promise<Ref[]> {
-  const staged = refs.filter(r => r.name.startsWith('refs/')).map(r => ({ oid: r.oid, name: `${prefix}${r.name.slice('refs/'.length)}` }))
+export async function writeStagingRefs (repo: Git, staged: Ref[]): Promise<void> {
   await repo.run(['update-ref', '--stdin'], { input: staged.map(r => `create ${r.name} ${r.oid}\n`).join('') })
+}
+
+/** Writes the bundle's refs into the staging namespace (stagingRefs); returns them. */
+export async function stageRefs (repo: Git, refs: Ref[], prefix = TORRENT_STAGING): Promise<Ref[]> {
+  const staged = stagingRefs(refs, prefix)
+  await writeStagingRefs(repo, staged)
   return staged
 }

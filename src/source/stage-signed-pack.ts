@@ -12,7 +12,7 @@ import { packChecksumOf } from '../io/fs/pack-checksum.js'
 import { moveFile } from '../io/fs/move-file.js'
 import { pipeToFile } from '../io/fs/pipe-to-file.js'
 import type { Git } from '../io/git/run-git.js'
-import { stageRefs } from './stage-bundle.js'
+import { stageRefs, stagingRefs } from './stage-bundle.js'
 
 /** A bundle whose pack index came with it, both matched against a trusted signature's digests. */
 export interface SignedPack {
@@ -32,9 +32,10 @@ export interface SignedPack {
  * push object signed by a trusted key names (checked before this runs):
  * what unsigned bundles get from git's own hashing, the signature gives
  * here. The pack becomes visible to git with its .idx, renamed last.
- * Returns the refs staged, as stageBundle does.
+ * Returns the refs staged, as stageBundle does (with `writeRefs: false`,
+ * the refs it would stage, for the caller to write when it needs them).
  */
-export async function stageSignedPack (repo: Git, p: SignedPack, o: { prefix?: string, onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
+export async function stageSignedPack (repo: Git, p: SignedPack, o: { prefix?: string, writeRefs?: boolean, onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
   const gitDir = (await repo.run(['rev-parse', '--absolute-git-dir'])).stdout.trim()
   const packDir = path.join(gitDir, 'objects', 'pack')
   const checksum = await packChecksumOf(p.idx)
@@ -65,7 +66,7 @@ export async function stageSignedPack (repo: Git, p: SignedPack, o: { prefix?: s
     for (const f of made) await rm(f, { force: true })
   }
 
-  return await stageRefs(repo, p.header.refs, o.prefix)
+  return o.writeRefs === false ? stagingRefs(p.header.refs, o.prefix) : await stageRefs(repo, p.header.refs, o.prefix)
 }
 
 /** Copies the pack out of the bundle file into `to`; returns its last 20 bytes (its checksum). */
