@@ -1,28 +1,24 @@
-import { rm } from 'node:fs/promises'
-import { cloneLayout, type CloneMode } from '../core/clone-target.js'
+import { cloneLayout, type CloneLayout, type CloneMode } from '../core/clone-target.js'
 import { MirrorError } from '../core/errors.js'
 import type { RemoteListing } from '../core/ls-remote.js'
 import type { OnProgress } from '../core/progress.js'
 import type { PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
-import { DEFAULT_ALLOWED_PROTOCOLS, DEFAULT_SOURCE_ORDER, isCandidate, planSources, sourceRecords, type Candidate, type SourceKind } from '../core/sources.js'
+import { DEFAULT_ALLOWED_PROTOCOLS, DEFAULT_SOURCE_ORDER, planSources, sourceRecords, type SourceKind } from '../core/sources.js'
 import type { Git } from '../io/git/run-git.js'
-import { commitDownload } from '../io/store/commit-download.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
-import type { Store, StoredBundle } from '../io/store/store.js'
+import type { Store } from '../io/store/store.js'
 import type { Swarm } from '../io/torrent/swarm.js'
-import { discover } from '../source/discover.js'
-import { writeStagingRefs } from '../source/stage-bundle.js'
-import { checkSigned, trustFor } from '../source/verify-bundle.js'
-import { runAttempt, type Attempt, type CloneContext } from './attempt.js'
+import { discover, type Discovery } from '../source/discover.js'
+import { checkSigned, trustFor, type Trust } from '../source/verify-bundle.js'
+import type { Attempt, CloneContext } from './attempt.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
-import { completeFromOrigin, refsFromAdvertisement } from './complete-from-origin.js'
 import { Destination } from './destination.js'
-import { dropStagingRefs } from './drop-staging-refs.js'
+import { finishClone } from './finish-clone.js'
 import { initClone } from './init-clone.js'
 import { cloneReport, wantedOids, type CloneReport } from './report.js'
-import { tryBundle } from './try-bundle.js'
-import { tryMirror } from './try-mirror.js'
+import { settleBundles } from './settle-bundles.js'
+import { trySources } from './try-sources.js'
 
 export type { CloneReport } from './report.js'
 
@@ -71,24 +67,6 @@ export interface CloneDeps {
   onAttempt?: (attempt: { source: SourceKind, url: string, skip: () => void } | null) => void
 }
 
-/** Writes the staging refs of used attempts that left them pending (their objects are in the clone already). */
-async function writePending (attempts: Attempt[], ctx: CloneContext): Promise<void> {
-  for (const x of attempts.filter(x => x.pending && x.outcome === 'used')) {
-    await writeStagingRefs(await ctx.repo(), x.staged)
-    x.pending = false
-  }
-}
-
-/** An attempt that never ran: left out by a rule, or its record refused. */
-function notTried (source: SourceKind, url: string, outcome: 'skipped' | 'refused', reason: string): Attempt {
-  return { source, url, outcome, reason, bytes: 0, seconds: 0, staged: [], pending: false, prefix: null, swarm: null, bundle: null, phases: { download: 0, index: 0 }, discardedRefs: [] }
-}
-
-/** What the user is told of a source in one line. */
-function label (c: Pick<Candidate, 'kind' | 'url'>): string {
-  return c.kind === 'torrent' ? 'the swarm' : c.url
-}
-
 /**
  * mirror-clone: discover -> for each candidate source: try it -> complete
  * from the origin -> drop staging refs -> report. Sources only ever fill
@@ -127,89 +105,13 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       return await plainClone(unusable)
     }
 
-    let repo: Promise<Git> | null = null
-    let signed: Promise<PushObject | null> | null = null
-    const ctx: CloneContext = {
-      git: deps.git,
-      store: deps.store,
-      swarm: deps.swarm,
-      repo: async () => await (repo ??= initClone(deps.git, dest.dir, { url: origin.url, layout, remote })),
-      layout,
-      origin,
-      trust,
-      signedRecord: async () => await (signed ??= trust === null || origin.records.push === undefined
-        ? Promise.resolve(null)
-        : checkSigned(trust, origin.records.push, `${RECORD_REFS.push} on ${origin.url}`).then(r => r.po)),
-      maxSize: a.maxSize,
-      timeoutMs: a.timeoutMs,
-      minBytesPerSecond: a.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
-      allowProtocols,
-      signal: a.signal,
-      onProgress: deps.onProgress,
-      onNotice: deps.onNotice
-    }
-    const wanted = wantedOids(origin.listing, layout)
-    const stagedOids = (): Set<string> => new Set(attempts.flatMap(x => x.staged.map(r => r.oid)))
-    /** Why a candidate is not worth trying given what is staged, or null. */
-    const needless = (c: Candidate, staged: Set<string>): string | null =>
-      [...wanted].every(oid => staged.has(oid))
-        ? 'the clone has every ref the origin advertised already'
-        : c.kind !== 'mirror' && staged.size > 0 ? 'a full bundle adds nothing to what is staged already' : null
-    /** The next candidate after `i` that will be tried, as things stand. */
-    const nextTried = (i: number): Candidate | undefined => {
-      const staged = stagedOids()
-      return plan.slice(i + 1).filter(isCandidate).find(c => needless(c, staged) === null)
-    }
-    for (const [i, step] of plan.entries()) {
-      if (!isCandidate(step)) {
-        deps.onNotice?.(`not using ${step.url}: ${step.reason}`)
-        attempts.push(notTried(step.kind, step.url, step.outcome, step.reason))
-        continue
-      }
-      const c = step
-      const staged = stagedOids()
-      const why = needless(c, staged)
-      if (why !== null) {
-        attempts.push(notTried(c.kind, c.url, 'skipped', why))
-        continue
-      }
-      await writePending(attempts, ctx)   // the refs staged so far are this source's haves
-      const attempt = await runAttempt(ctx, c, async (signal, meter) => c.kind === 'mirror' ? await tryMirror(ctx, c, signal, meter) : await tryBundle(ctx, c, signal, meter), {
-        onStart: skip => deps.onAttempt?.({ source: c.kind, url: c.url, skip })
-      })
-      deps.onAttempt?.(null)
-      attempts.push(attempt)
-      const next = nextTried(i)
-      const rest = stagedOids().size > 0 ? 'the origin sends the rest' : 'cloning from the origin'
-      if (attempt.outcome !== 'used') {
-        deps.onNotice?.(`not using ${label(c)}: ${attempt.reason ?? attempt.outcome}; ${next === undefined ? rest : `trying ${label(next)}`}`)
-      } else if (c.kind === 'mirror' && ![...wanted].every(oid => stagedOids().has(oid))) {
-        attempt.reason = 'behind the origin: it lacks some of the origin\'s refs'
-        deps.onNotice?.(`${c.url} is behind the origin; ${next === undefined ? 'the origin sends the rest' : `trying ${label(next)} for the rest`}`)
-      }
-    }
+    const ctx = cloneContext(deps, a, { origin, trust, layout, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }) })
+    attempts.push(...await trySources(ctx, plan, wantedOids(origin.listing, layout), deps))
     throwIfAborted(a.signal)
-    if (repo === null) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
+    if (!ctx.initialised()) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
     clock.sourced = Date.now()
-
-    const clone = await repo
-    const advertised = new Set(origin.listing.refs.map(r => r.oid))
-    const fromAdvertisement = await refsFromAdvertisement(clone, { remote, layout, listing: origin.listing, stagedOids: stagedOids() })
-    // staging refs are written only when needed: as haves for the final fetch, or to judge refs the origin does not advertise
-    if (fromAdvertisement === null || attempts.some(x => x.pending && x.staged.some(r => !advertised.has(r.oid)))) await writePending(attempts, ctx)
-    const done = await completeFromOrigin(clone, {
-      remote, url: origin.url, layout, head: head!, checkout: a.checkout, fromAdvertisement, ...optional(a.signal, deps.onProgress)
-    })
+    const done = await finishClone(ctx, attempts, { origin, remote, layout, head: head!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
     clock.completed = Date.now()
-    const dropped = await dropStagingRefs(clone, attempts.filter(x => !x.pending).flatMap(x => x.staged), new Set(origin.listing.refs.map(r => r.name)))
-    const used = attempts.filter(x => x.outcome === 'used')
-    for (const x of used) {
-      x.discardedRefs = dropped.discarded.filter(name => x.staged.some(r => r.name === name))
-      if (x.discardedRefs.length === x.staged.length) {
-        x.outcome = 'refused'
-        x.reason = `none of the ${x.bundle === null ? 'mirror' : 'bundle'}'s refs is in the origin's history${used.length === 1 ? ': the origin sent everything' : ''}`
-      }
-    }
     const kept = await settleBundles(deps.store, attempts, a.keepBundle)
     return cloneReport({ attempts, originBytes: origin.packBytes + done.packBytes, originFetched: done.fetched, fallbackReason: null, directory: dest.dir, kept, clock })
   } catch (err) {
@@ -221,35 +123,41 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   }
 }
 
-/**
- * The bundles of used attempts: one that was in the store stays; a
- * torrent download is moved into the store when kept (to seed it), else
- * deleted, as is one over plain HTTP (no torrent to seed it with).
- */
-async function settleBundles (store: Store, attempts: Attempt[], keep: boolean): Promise<StoredBundle | null> {
-  let kept: StoredBundle | null = null
-  for (const x of attempts) {
-    if (x.bundle === null) continue
-    const { downloaded: b, verified } = x.bundle
-    try {
-      if (b.entry !== null) kept ??= x.outcome === 'used' ? b.entry : null
-      else if (keep && x.outcome === 'used' && kept === null && b.infoHash !== null && b.torrentFile !== null) {
-        kept = await commitDownload(store, b.dir!, { ...b, infoHash: b.infoHash, torrentFile: b.torrentFile, verified: verified === null ? null : { sha256: verified.sha256, pushObject: verified.po.id } })
-      } else if (b.dir !== null) {
-        await rm(b.dir, { recursive: true, force: true })
-      }
-    } finally {
-      await b.release()
-    }
-  }
-  return kept
-}
-
 /** Why no source can be tried at all. */
 function noSources (url: string, records: Record<string, unknown>, order: readonly SourceKind[] | undefined): string {
   if (order !== undefined && order.length === 0) return 'no source is to be tried (--sources or mirror.sources: origin)'
   if (Object.keys(records).filter(k => k !== 'push').length === 0) return `${url} publishes no bundle (no ${RECORD_REFS.torrent}, ${RECORD_REFS.magnet} or ${RECORD_REFS.http}) and no mirror (no refs/mirrors/fetch/*)`
   return `${url} publishes no source of the kinds asked for (--sources or mirror.sources: ${(order ?? []).join(',')})`
+}
+
+/** What every attempt of this clone shares; the clone's repository is made when a source first needs it. */
+function cloneContext (
+  deps: CloneDeps, a: CloneArgs,
+  o: { origin: Discovery, trust: Trust | null, layout: CloneLayout, allowProtocols: readonly string[], init: () => Promise<Git> }
+): CloneContext & { initialised: () => boolean } {
+  let repo: Promise<Git> | null = null
+  let signed: Promise<PushObject | null> | null = null
+  const { origin, trust } = o
+  return {
+    git: deps.git,
+    store: deps.store,
+    swarm: deps.swarm,
+    repo: async () => await (repo ??= o.init()),
+    initialised: () => repo !== null,
+    layout: o.layout,
+    origin,
+    trust,
+    signedRecord: async () => await (signed ??= trust === null || origin.records.push === undefined
+      ? Promise.resolve(null)
+      : checkSigned(trust, origin.records.push, `${RECORD_REFS.push} on ${origin.url}`).then(r => r.po)),
+    maxSize: a.maxSize,
+    timeoutMs: a.timeoutMs,
+    minBytesPerSecond: a.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
+    allowProtocols: o.allowProtocols,
+    signal: a.signal,
+    onProgress: deps.onProgress,
+    onNotice: deps.onNotice
+  }
 }
 
 /** What git clone names the remote: clone.defaultRemoteName from the user's or system config (no repository's), else origin. */
