@@ -2,21 +2,12 @@ import type { CloneLayout } from '../core/clone-target.js'
 import type { RemoteListing } from '../core/ls-remote.js'
 import { isPublishedRef } from '../core/refs.js'
 import { mapRefs, parseRefspec, type Refspec } from '../core/refspec.js'
-import type { Outcome, SourceKind } from '../core/sources.js'
+import type { SourceKind } from '../core/sources.js'
 import type { StoredBundle } from '../io/store/store.js'
 import type { Attempt } from './attempt.js'
 
-/** One entry of the report's `attempts`. */
-export interface AttemptReport {
-  source: SourceKind
-  url: string
-  outcome: Outcome
-  reason: string | null
-  bytes: number
-  seconds: number
-  /** Refs it staged that the origin's refs do not reach: what it got wrong. */
-  discardedRefs: string[]
-}
+/** One entry of the report's `attempts`: source, url, outcome, reason, bytes, seconds, discardedRefs. */
+export type AttemptReport = Pick<Attempt, 'source' | 'url' | 'outcome' | 'reason' | 'bytes' | 'seconds' | 'discardedRefs'>
 
 /** DESIGN.md's report, plus where the clone is and what the origin overruled. */
 export interface CloneReport {

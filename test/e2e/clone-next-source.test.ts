@@ -13,7 +13,7 @@ import { makeRepo } from '../../fixtures/make-repo.js'
 import { aria2Seed, hasAria2 } from '../helpers/aria2.js'
 import { git } from '../helpers/env.js'
 import { startGitServer, type GitServer } from '../helpers/git-server.js'
-import { startStaticServer } from '../helpers/static-server.js'
+import { startStaticServer, type StaticServer } from '../helpers/static-server.js'
 import { freePort, waitUntil, withDeadline } from '../helpers/wait.js'
 import { json, makeWorld, QUIET_NET, type World } from './world.js'
 import { assertSameAsGitClone, mirrorClone, plainClone } from './clone-support.js'
@@ -60,17 +60,26 @@ function uploadPackConnections (server: GitServer): number {
   return server.requests.filter(r => r.method === 'GET' && r.path.endsWith('/info/refs') && r.query.includes('git-upload-pack')).length
 }
 
+/**
+ * The published bundle on a plain HTTP server of its own (paced to
+ * `bytesPerSecond` if given), recorded in refs/mirrors/bundle/http as
+ * mirror-publish --web-seed records it, while the torrent names no web seed.
+ */
+async function bundleOverHttp (w: World, t: { after: (fn: () => Promise<void>) => void }, out: any, o: { bytesPerSecond?: number } = {}): Promise<StaticServer> {
+  const www = path.join(w.dir, 'www')
+  await mkdir(www, { recursive: true })
+  await copyFile(out.bundle.path, path.join(www, out.bundle.file))
+  const web = await startStaticServer(www, o)
+  t.after(async () => await web.close())
+  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: `${web.url(out.bundle.file)}\n` })
+  await git(['update-ref', 'refs/mirrors/bundle/http', oid], { cwd: w.origin, env: w.env })
+  return web
+}
+
 test('no seeder, the bundle on a plain HTTP server (refs/mirrors/bundle/http): method http, the origin sends a small fraction', BOUND, async t => {
   const w = await makeWorld(t, { spec: SMALL })
   const out = await publishAlone(w)
-  const www = path.join(w.dir, 'www')
-  await mkdir(www)
-  await copyFile(out.bundle.path, path.join(www, out.bundle.file))
-  const web = await startStaticServer(www)
-  t.after(async () => await web.close())
-  // the bundle over HTTP, recorded as mirror-publish --web-seed records it, but the torrent names no web seed
-  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: `${web.url(out.bundle.file)}\n` })
-  await git(['update-ref', 'refs/mirrors/bundle/http', oid], { cwd: w.origin, env: w.env })
+  const web = await bundleOverHttp(w, t, out)
   const plain = await plainClone(w, 'theirs')
 
   w.server.resetStats()
@@ -117,15 +126,8 @@ test('no seeder, a full git mirror (refs/mirrors/fetch/http): method mirror, and
 
 test('skip-reconnect is measured: a current bundle needs no final fetch; one the origin has moved past does', BOUND, async t => {
   const w = await makeWorld(t, { spec: SMALL })
-  const out = await publishAlone(w)
-  const www = path.join(w.dir, 'www')
-  await mkdir(www)
-  await copyFile(out.bundle.path, path.join(www, out.bundle.file))
-  const web = await startStaticServer(www)
-  t.after(async () => await web.close())
+  await bundleOverHttp(w, t, await publishAlone(w))
   const only = ['--sources', 'http', ...NOBODY]
-  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: `${web.url(out.bundle.file)}\n` })
-  await git(['update-ref', 'refs/mirrors/bundle/http', oid], { cwd: w.origin, env: w.env })
 
   w.server.resetStats()
   const current = await mirrorClone(w, [...only, w.originUrl, 'current'])
@@ -204,17 +206,10 @@ test('a protocol the user disallows (mirror.allowProtocols) is skipped, and --so
 
 test('Ctrl-C while a slow source serves skips to the next; a second Ctrl-C stops the clone with nothing left behind', BOUND, async t => {
   const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 1 << 20 } })
-  const out = await publishAlone(w)
-  const www = path.join(w.dir, 'www')
-  await mkdir(www)
-  await copyFile(out.bundle.path, path.join(www, out.bundle.file))
-  const slow = await startStaticServer(www, { bytesPerSecond: 64 << 10 })
-  t.after(async () => await slow.close())
   const { server: mirrors, root } = await mirrorServer(w, t)
   await mirrorOf(w, root, 'project.git')
-  await publishAlone(w, ['--fetch-mirror', mirrors.url('project.git')])
-  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: `${slow.url(out.bundle.file)}\n` })
-  await git(['update-ref', 'refs/mirrors/bundle/http', oid], { cwd: w.origin, env: w.env })
+  const out = await publishAlone(w, ['--fetch-mirror', mirrors.url('project.git')])
+  const slow = await bundleOverHttp(w, t, out, { bytesPerSecond: 64 << 10 })
   const args = ['--json', '--cache', path.join(w.dir, 'cache'), ...NOBODY, '--sources', 'http,mirror', '--min-rate', '1K', w.originUrl]
 
   // once: the slow HTTP source is skipped, the mirror serves
