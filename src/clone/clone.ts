@@ -106,7 +106,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     }
 
     const ctx = cloneContext(deps, a, { origin, trust, layout, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }) })
-    attempts.push(...await trySources(ctx, plan, wantedOids(origin.listing, layout), deps))
+    await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
     throwIfAborted(a.signal)
     if (!ctx.initialised()) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
     clock.sourced = Date.now()

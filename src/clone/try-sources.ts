@@ -16,10 +16,10 @@ export interface TrySourcesHooks {
  * every branch and tag the origin advertised (`wanted`). A full bundle is
  * not tried once anything is staged (the origin sends the rest for less);
  * a mirror that is behind is used, and the next source tried for the rest.
- * Returns what became of each, in order.
+ * What became of each is appended to `attempts` as it happens (the caller
+ * releases the bundles of those it holds, also when this throws).
  */
-export async function trySources (ctx: CloneContext, plan: Array<Candidate | NotTried>, wanted: Set<string>, hooks: TrySourcesHooks): Promise<Attempt[]> {
-  const attempts: Attempt[] = []
+export async function trySources (ctx: CloneContext, plan: Array<Candidate | NotTried>, wanted: Set<string>, hooks: TrySourcesHooks, attempts: Attempt[]): Promise<void> {
   const stagedOids = (): Set<string> => new Set(attempts.flatMap(x => x.staged.map(r => r.oid)))
   const needless = (c: Candidate, staged: Set<string>): string | null =>
     [...wanted].every(oid => staged.has(oid))
@@ -53,7 +53,6 @@ export async function trySources (ctx: CloneContext, plan: Array<Candidate | Not
       hooks.onNotice?.(`${step.url} is behind the origin; ${next === undefined ? rest : `trying ${label(next)} for the rest`}`)
     }
   }
-  return attempts
 }
 
 /** Writes the staging refs of used attempts that left them pending (their objects are in the clone already). */
