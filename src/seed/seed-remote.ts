@@ -3,7 +3,7 @@ import { downloadBundle } from '../source/download-bundle.js'
 import { checkTorrentRecord, noBundle, readTorrentRecord } from '../source/torrent-source.js'
 import { fetchRecordsVia } from '../io/git/fetch-records.js'
 import type { Git } from '../io/git/run-git.js'
-import { commitDownload } from '../io/store/commit-download.js'
+import { storeDownload } from '../source/store-download.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Seeder } from './seeder.js'
 import { rm } from 'node:fs/promises'
@@ -62,7 +62,9 @@ export async function seedRemote (
       }
       await trust.accepted.add(verified.po)
     }
-    entry = bundle.entry ?? await commitDownload(store, bundle.dir!, { ...bundle, infoHash: source.infoHash, torrentFile: bundle.torrentFile!, verified: verified === null ? null : { sha256: verified.sha256, pushObject: verified.po.id } })
+    const stored = await storeDownload(store, bundle, verified)
+    if (stored === null) throw new Error('a bundle from the swarm without its torrent')
+    entry = stored
   } finally {
     await bundle.release()
   }

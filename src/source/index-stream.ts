@@ -19,7 +19,7 @@ const MAX_HEADER_BYTES = 64 * 1024 * 1024
  * --check-self-contained-and-connected, index-pack also refuses a pack
  * that is not whole, so no connectivity walk is needed after it, as for a
  * clone over the network. Returns the bundle's header; its refs are not
- * written (stageRefs does that once the download is complete).
+ * written (the clone stages them once the download is complete: stagingRefs).
  */
 export async function indexStream (repo: Git, bytes: AsyncIterable<Buffer>, o: { onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<BundleHeader> {
   const split = splitBundle(bytes)
