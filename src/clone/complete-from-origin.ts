@@ -57,9 +57,21 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
   if (!o.layout.bare && o.checkout) {
     o.onProgress?.({ phase: 'checkout', detail: branch })
     const progress = gitProgressTo('checkout', o.onProgress)   // "Updating files", when it takes long enough to show
-    await repo.run(['read-tree', '--reset', '-u', '-v', 'HEAD'], { ...stop, ...(progress === undefined ? {} : { onStderr: progress }) })
+    const workers = await checkoutWorkers(repo)
+    await repo.run([...workers, 'read-tree', '--reset', '-u', '-v', 'HEAD'], { ...stop, ...(progress === undefined ? {} : { onStderr: progress }) })
   }
   return { packBytes, fetched: current === null }
+}
+
+/**
+ * Check out with git's parallel checkout, one worker per core, unless the
+ * user set `checkout.workers` (then theirs). git clone checks out with one
+ * worker by default; on the large benchmark repository (3,978 files, 51 MB)
+ * two workers took 1.1-1.3 s against 2.2-2.7 s for one, on 2 cores.
+ */
+async function checkoutWorkers (repo: Git): Promise<string[]> {
+  const set = await repo.run(['config', '--get', 'checkout.workers'], { okCodes: [1] })
+  return set.code === 0 ? [] : ['-c', 'checkout.workers=0']
 }
 
 function configuredFetch (layout: CloneLayout): boolean {
