@@ -51,7 +51,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       meter.infoHash = record.infoHash
       const source = checkTorrentRecord(record, { maxSize: ctx.maxSize })
       if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
-      bundle = await downloadBundle(ctx, source, { ...options, stats: meter })
+      bundle = await downloadBundle(ctx, source, { ...options, stats: meter, onNotice: ctx.onNotice })
     } else {
       // signed over HTTP: the origin's push object vouches for the bundle; without one it would be refused once downloaded
       if (trust !== null && signed === null) throw refused('missing', `${ctx.origin.url} publishes no ${RECORD_REFS.push} for its bundle (an unsigned publish), and ${trust.keys.length === 1 ? 'a key is' : 'keys are'} trusted for it`)

@@ -20,6 +20,8 @@ export interface DownloadBundleOptions {
   stats?: TransferStats
   signal?: AbortSignal
   onProgress?: OnProgress
+  /** A line for the user: a peer banned, a web seed not answering. */
+  onNotice?: ((line: string) => void) | undefined
   /**
    * When the bundle is downloaded (not found in the store): called as the
    * download starts with a reader of the bundle's bytes in order, as their
@@ -92,7 +94,8 @@ export async function downloadBundle (
         ? {}
         : { onReady: read => { const onStream = o.onStream!; const { bundlePath, index } = shape!; onStream(signal => read(bundlePath, signal), { packIndex: index !== null }) } }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
-      ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
+      ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+      ...(o.onNotice === undefined ? {} : { onNotice: o.onNotice })
     })
     if (shape === null) throw new Error('the torrent completed without its metadata being checked')
     const got: BundleTorrentShape = shape

@@ -36,14 +36,14 @@ const LOOPBACK_ONLY = [
   '--enable-dht6=false',
   '--bt-enable-lpd=false',
   '--enable-peer-exchange=false',
-  '--disable-ipv6=true',
-  '--interface=127.0.0.1'
+  '--disable-ipv6=true'
 ]
 
 export function aria2Args (torrentFile: string, outDir: string, listenPorts: number[], opts: Aria2Options = {}): string[] {
   const timeoutMs = opts.timeoutMs ?? 120000
   return [
     ...LOOPBACK_ONLY,
+    '--interface=127.0.0.1',
     `--listen-port=${listenPorts.join(',')}`,
     '--seed-time=0',
     `--bt-stop-timeout=${opts.stallSeconds ?? 30}`,
@@ -103,10 +103,21 @@ export interface Aria2SeedOptions {
   tracker?: { readonly announces: readonly TrackerAnnounce[] }
   /** aria2c's --max-upload-limit, e.g. '4K': a peer that barely sends. */
   maxUploadLimit?: string
+  /**
+   * Seed the file as it is, without checking it (--bt-seed-unverified): a
+   * peer that serves whatever bytes dataDir holds, e.g. corrupt ones.
+   */
+  unverified?: boolean
+  /**
+   * The loopback address aria2c binds, listens and announces from (default
+   * 127.0.0.1): another address in 127.0.0.0/8 makes it a peer with an IP of
+   * its own.
+   */
+  host?: string
 }
 
 export interface Aria2Seeder {
-  /** aria2c's BitTorrent TCP port on 127.0.0.1 */
+  /** aria2c's BitTorrent TCP port on its host (127.0.0.1 unless told) */
   port: number
   /** SIGTERM, SIGKILL after 5 s (aria2c takes about 1 s). Idempotent. */
   stop(): Promise<void>
@@ -138,10 +149,12 @@ export async function aria2Seed (torrentFile: string, dataDir: string, opts: Ari
   if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new Error(`refusing torrent name ${JSON.stringify(name)}`)
   if (!existsSync(path.join(dataDir, name))) throw new Error(`nothing to seed: ${path.join(dataDir, name)} does not exist`)
   const ports = [await freePort(), await freePort(), await freePort()]
+  const host = opts.host ?? '127.0.0.1'
   const args = [
     ...LOOPBACK_ONLY,
+    `--interface=${host}`,
     `--listen-port=${ports.join(',')}`,
-    '--check-integrity=true',
+    ...(opts.unverified === true ? ['--check-integrity=false', '--bt-seed-unverified=true'] : ['--check-integrity=true']),
     '--seed-ratio=0.0', // no ratio limit; and no --seed-time: seed until stopped
     ...(opts.maxUploadLimit === undefined ? [] : [`--max-upload-limit=${opts.maxUploadLimit}`]),
     '--bt-tracker-connect-timeout=5',
@@ -166,7 +179,7 @@ export async function aria2Seed (torrentFile: string, dataDir: string, opts: Ari
     let last = 'no answer yet'
     await waitUntil(async () => {
       try {
-        const have = await peerPieceCount(port, facts, Math.min(2000, Math.max(1, left())))
+        const have = await peerPieceCount(port, facts, Math.min(2000, Math.max(1, left())), host)
         last = `it had ${have}`
         return have === facts.pieces
       } catch (err) {

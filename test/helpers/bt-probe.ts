@@ -28,33 +28,33 @@ const HAVE = 4
 /**
  * How many of `facts.pieces` the peer at 127.0.0.1:port says it has: its bitfield
  * plus any HAVE messages within `timeoutMs` (default 3 s). A peer with no pieces
- * sends no bitfield: 0. Rejects if it cannot connect or hangs up before its handshake.
+ * sends no bitfield: 0. `host` is another loopback address if the peer has one. Rejects if it cannot connect or hangs up before its handshake.
  */
-export async function peerPieceCount (port: number, facts: TorrentFacts, timeoutMs = 3000): Promise<number> {
+export async function peerPieceCount (port: number, facts: TorrentFacts, timeoutMs = 3000, host = '127.0.0.1'): Promise<number> {
   const infoHash = Buffer.from(facts.infoHash, 'hex')
   return await new Promise<number>((resolve, reject) => {
     const have = new Set<number>()
     let buf = Buffer.alloc(0)
     let shookHands = false
-    const sock = net.connect({ host: '127.0.0.1', port })
+    const sock = net.connect({ host, port })
     const finish = (err?: Error): void => {
       clearTimeout(timer)
       sock.destroy()
       if (err !== undefined && !shookHands) reject(err)
       else resolve(have.size)
     }
-    const timer = setTimeout(() => finish(new Error(`no BitTorrent handshake from 127.0.0.1:${port} within ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(() => finish(new Error(`no BitTorrent handshake from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs)
     sock.on('connect', () => {
       sock.write(Buffer.concat([PROTOCOL, Buffer.alloc(8), infoHash, Buffer.from('-GT0000-'), randomBytes(12)]))
     })
     sock.on('error', err => finish(err))
-    sock.on('close', () => finish(new Error(`127.0.0.1:${port} closed the connection before its handshake`)))
+    sock.on('close', () => finish(new Error(`${host}:${port} closed the connection before its handshake`)))
     sock.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk])
       if (!shookHands) {
         if (buf.length < 68) return
         if (!buf.subarray(0, 20).equals(PROTOCOL) || !buf.subarray(28, 48).equals(infoHash)) {
-          finish(new Error(`127.0.0.1:${port} answered with another protocol or infohash`))
+          finish(new Error(`${host}:${port} answered with another protocol or infohash`))
           return
         }
         shookHands = true

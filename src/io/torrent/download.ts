@@ -9,6 +9,7 @@ import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
 import { readInOrder } from './read-in-order.js'
 import { windowRarest, WINDOWED_STRATEGY } from './piece-window.js'
 import { trackTransfers, type TransferStats } from './transfer-stats.js'
+import { guardPeers } from './peer-guard.js'
 
 const debug = createDebug('mirror:download')
 
@@ -42,7 +43,10 @@ export interface DownloadOptions {
   onProgress?: OnProgress
   /** The caller's tally of bytes by source, kept up to date as data arrives (also when the download fails). */
   stats?: TransferStats
+  /** A line for the user: a peer banned, a web seed not answering. */
+  onNotice?: (line: string) => void
 }
+
 
 export interface Downloaded {
   torrent: Torrent
@@ -61,6 +65,7 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
   const torrent = client.add({ ...source, announce: o.announce }, { path: o.path, ...WINDOWED_STRATEGY })
   windowRarest(torrent)   // pieces at most PIECE_WINDOW_BYTES out of file order, spread over the swarm
   const stats = trackTransfers(torrent, o.stats)
+  const guard = guardPeers(torrent, { limitMs: o.stallTimeoutMs, onNotice: o.onNotice })
   const what = source.infoHash
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
@@ -99,6 +104,7 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
       if (o.signal?.aborted === true) onAbort()
       o.signal?.addEventListener('abort', onAbort)
       timer = setInterval(() => {
+        guard.tick()
         const now = Date.now()
         if (torrent.metadata !== null && !torrent.ready) { watch.restart(now, 0); return }   // hashing what is on disk: not a stall
         if (torrent.ready && !wasReady) { wasReady = true; watch.restart(now, torrent.downloaded) }   // resumed bytes are not this run's rate
@@ -120,6 +126,7 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
     await removeTorrent(client, torrent)
     throw err
   } finally {
+    guard.stop()
     clearInterval(timer)
     if (onAbort !== undefined) o.signal?.removeEventListener('abort', onAbort)
   }

@@ -1,0 +1,103 @@
+// Sources in the swarm that waste a clone (issue 13, items 1 and 2): a web
+// seed that accepts connections and never answers, and a peer that answers
+// every request with wrong bytes. A healthy seeder is there each time; the
+// clone must come from the swarm, equal to git clone. Everything on
+// loopback; the lying peer is aria2c on 127.0.0.2, an address of its own.
+import assert from 'node:assert/strict'
+import { copyFile, mkdir, open, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { test } from 'node:test'
+import { aria2Seed, hasAria2 } from '../helpers/aria2.js'
+import { startSilentServer } from '../helpers/silent-server.js'
+import { startStaticServer } from '../helpers/static-server.js'
+import { assertSameAsGitClone, mirrorClone, plainClone, publish, startSeeder } from './clone-support.js'
+import { makeWorld } from './world.js'
+
+const SMALL = { binaryFiles: 3, binaryBytes: 512 << 10 }
+const BOUND = { timeout: 180_000 }
+
+test('a web seed that never answers holds no piece for long: the clone comes from the healthy seeder', BOUND, async t => {
+  const w = await makeWorld(t, { spec: SMALL })
+  const silent = await startSilentServer()
+  t.after(async () => await silent.close())
+  const out = await publish(w, ['--web-seed', silent.url('')])
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop())
+
+  // before: the pieces the silent web seed was asked for stayed its own until the clone gave up after --timeout
+  const { report, stderr } = await mirrorClone(w, [...w.net, '--sources', 'torrent', '--timeout', '30', w.originUrl, 'mine'])
+  t.diagnostic(JSON.stringify(report.attempts))
+  assert.equal(report.method, 'torrent', stderr)
+  assert.equal(report.bytes.webSeed, 0)
+  assert.ok(silent.connections > 0, 'the web seed was asked')
+  assert.match(stderr, new RegExp(`web seed ${silent.url('').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\S* is not answering; asking other sources`))
+  assert.ok(report.bytes.swarm >= out.bundle.size)
+  await plainClone(w, 'theirs')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+})
+
+test('a peer that sends corrupt pieces is banned after its first bad piece: the clone comes from the honest seeder', { ...BOUND, skip: hasAria2() ? false : 'aria2c is not installed' }, async t => {
+  const w = await makeWorld(t, { spec: SMALL })
+  const out = await publish(w)
+  // two aria2c peers: an honest one on 127.0.0.1 held to 256 KiB/s, and a fast liar on 127.0.0.2
+  // that seeds the bundle's name with every byte flipped, without checking it
+  const seedWith = async (name: string, o: { unverified?: boolean, host?: string, maxUploadLimit?: string }): Promise<void> => {
+    const dir = path.join(w.dir, name)
+    await mkdir(dir)
+    await copyFile(out.bundle.path, path.join(dir, out.bundle.file))
+    if (o.unverified === true) await flipEveryByte(path.join(dir, out.bundle.file))
+    const peer = await aria2Seed(out.torrent, dir, { tracker: w.tracker, env: w.env, timeoutMs: 120_000, ...o })
+    t.after(async () => await peer.stop())
+  }
+  await seedWith('honest', { maxUploadLimit: '256K' })
+  await seedWith('liar', { unverified: true, host: '127.0.0.2' })
+
+  // before: the liar, the faster peer, was asked again for every piece it had spoilt (bytes.swarm grew past the bundle
+  // many times over, and with --timeout)
+  const { report, stderr } = await mirrorClone(w, [...w.net, '--sources', 'torrent', '--timeout', '30', w.originUrl, 'mine'])
+  t.diagnostic(JSON.stringify({ bytes: report.bytes, size: out.bundle.size }))
+  assert.equal(report.method, 'torrent', stderr)
+  assert.match(stderr, /banned peer 127\.0\.0\.2: it sent data that failed verification/)
+  // each piece came from the liar at most once, before its first bad piece was hashed: less than the bundle again
+  assert.ok(report.bytes.swarm < 2 * out.bundle.size, `${String(report.bytes.swarm)} bytes from the swarm for a bundle of ${String(out.bundle.size)}`)
+  await plainClone(w, 'theirs')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+})
+
+test('a web seed that sends corrupt pieces is dropped after its first bad piece', { ...BOUND, skip: hasAria2() ? false : 'aria2c is not installed' }, async t => {
+  const w = await makeWorld(t, { spec: SMALL })
+  const www = path.join(w.dir, 'www')
+  await mkdir(www)
+  const web = await startStaticServer(www)
+  t.after(async () => await web.close())
+  const out = await publish(w, ['--web-seed', web.url('')])
+  await copyFile(out.bundle.path, path.join(www, out.bundle.file))
+  await flipEveryByte(path.join(www, out.bundle.file))
+  const honestDir = path.join(w.dir, 'honest')
+  await mkdir(honestDir)
+  await copyFile(out.bundle.path, path.join(honestDir, out.bundle.file))
+  const honest = await aria2Seed(out.torrent, honestDir, { tracker: w.tracker, env: w.env, timeoutMs: 120_000, maxUploadLimit: '256K' })
+  t.after(async () => await honest.stop())
+
+  const { report, stderr } = await mirrorClone(w, [...w.net, '--sources', 'torrent', '--timeout', '30', w.originUrl, 'mine'])
+  t.diagnostic(JSON.stringify({ bytes: report.bytes, size: out.bundle.size }))
+  assert.equal(report.method, 'torrent', stderr)
+  assert.match(stderr, /not using web seed http:\/\/127\.0\.0\.1:\d+\/\S+ any more: it sent data that failed verification/)
+  assert.ok(report.bytes.webSeed < out.bundle.size, `${String(report.bytes.webSeed)} bytes from the web seed for a bundle of ${String(out.bundle.size)}`)
+  await plainClone(w, 'theirs')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+})
+
+/** Every byte of the file inverted, in place: the same size, every piece wrong. */
+async function flipEveryByte (file: string): Promise<void> {
+  const size = (await stat(file)).size
+  const fh = await open(file, 'r+')
+  try {
+    const buf = Buffer.alloc(size)
+    await fh.read(buf, 0, size, 0)
+    for (let i = 0; i < size; i++) buf[i] = buf[i]! ^ 0xff
+    await fh.write(buf, 0, size, 0)
+  } finally {
+    await fh.close()
+  }
+}
