@@ -31,11 +31,12 @@ export async function discover (git: Git, url: string, o: { scratchDir: string, 
   const origin = originUrl(url)
   const bounds = { timeoutMs: o.timeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) }
   // both settle before anything is decided: no git is left running, no scratch repository left behind
-  const [listed, fetched] = await Promise.allSettled([listRemote(git, origin, bounds), fetchRecordsVia(git, o.scratchDir, origin, bounds)])
+  const tally = { packBytes: 0 }   // what the origin sent for the records, also when they are refused
+  const [listed, fetched] = await Promise.allSettled([listRemote(git, origin, bounds), fetchRecordsVia(git, o.scratchDir, origin, { ...bounds, tally })])
   if (listed.status === 'rejected') throw listed.reason
   if (fetched.status === 'rejected') {
     if (!isMirrorError(fetched.reason) || fetched.reason.code === 'ABORTED') throw fetched.reason
-    return { url: origin, listing: listed.value, records: {}, recordsError: fetched.reason, packBytes: 0 }
+    return { url: origin, listing: listed.value, records: {}, recordsError: fetched.reason, packBytes: tally.packBytes }
   }
   return { url: origin, listing: listed.value, records: fetched.value.records, recordsError: null, packBytes: fetched.value.packBytes }
 }

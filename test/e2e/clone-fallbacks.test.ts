@@ -121,6 +121,21 @@ test('a torrent record that does not parse: clones from the origin, the reason n
   await assertSameAsGitClone(w, 'mine', 'theirs')
 })
 
+test('a torrent record of 20 MB: the records\' transfer stops past 16 MiB, the clone comes from the origin and counts those bytes', T, async t => {
+  const w = await makeWorld(t, { spec: SMALL })
+  await setRecord(w, TORRENT_REF, randomBytes(20 << 20))   // incompressible: before, every clone fetched all of it first
+  const plain = await plainClone(w, 'theirs')
+  const { report, serverSent } = await cloneMeasured(w, [...w.net, w.originUrl, 'mine'])
+  t.diagnostic(JSON.stringify(report.bytes))
+  assertReportShape(report, 'origin')
+  assert.match(report.fallbackReason, /^the records under refs\/mirrors\/ on http:\/\/127\.0\.0\.1:\d+\/project\.git take more than 16\.0 MiB to fetch; not reading them/)
+  // the records' bytes are in the report: more than the budget, less than the record
+  assert.ok(report.bytes.origin > plain.bytes + (16 << 20), `bytes.origin ${String(report.bytes.origin)}`)
+  assert.ok(report.bytes.origin < plain.bytes + (20 << 20), `bytes.origin ${String(report.bytes.origin)}`)
+  assert.ok(report.bytes.origin <= serverSent)
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+})
+
 test('an unsafe torrent (paths with .., several files): refused before anything is written, clones from the origin', T, async t => {
   const w = await makeWorld(t, { spec: SMALL })
   const plain = await plainClone(w, 'theirs')

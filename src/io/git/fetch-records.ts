@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises'
 import { MirrorError } from '../../core/errors.js'
+import { formatBytes } from '../../core/format.js'
 import { MAX_PUSH_OBJECT_BYTES } from '../../core/push-object.js'
 import { RECORD_REFS, type RecordName } from '../../core/refs.js'
 import { gitReason, type Git } from './run-git.js'
@@ -9,13 +10,25 @@ export interface FetchRecordsOptions {
   maxBlobBytes?: number
   timeoutMs?: number
   signal?: AbortSignal
+  /** Most pack bytes the remote may send for all the records together; default MAX_RECORDS_PACK_BYTES. */
+  maxPackBytes?: number
+  /** The caller's count of the pack bytes the remote sent, up to date as they arrive (also when the fetch is refused). */
+  tally?: { packBytes: number }
 }
+
+/**
+ * What the records may cost together on the wire. They are a .torrent (under
+ * 4 MiB even for a huge bundle), a push object and a few lines of URLs; a
+ * record that is a 200 MB blob, or a commit with its history, used to be
+ * fetched whole before any check. The transfer is stopped past this.
+ */
+export const MAX_RECORDS_PACK_BYTES = 16 * 1024 * 1024
 
 /**
  * Fetches the remote's refs/mirrors/bundle/*, refs/mirrors/fetch/* and refs/mirrors/push blobs into `scratch` (a bare
  * repository the caller owns) and returns the known records' bytes. Nothing
- * outside `scratch` is written; blob types and sizes are checked before a
- * byte is read.
+ * outside `scratch` is written; the transfer stops past `maxPackBytes`, and
+ * blob types and sizes are checked before a byte is read.
  */
 export interface FetchedRecords {
   records: Partial<Record<RecordName, Buffer>>
@@ -24,9 +37,27 @@ export interface FetchedRecords {
 }
 
 export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOptions = {}): Promise<FetchedRecords> {
-  const fetched = await scratch.run(
-    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*', '+refs/mirrors/fetch/*:refs/mirrors/fetch/*', '+refs/mirrors/push*:refs/mirrors/push*'],
-    { okCodes: [1, 128], timeoutMs: o.timeoutMs ?? 120_000, countPack: true, ...(o.signal === undefined ? {} : { signal: o.signal }) })
+  const budget = o.maxPackBytes ?? MAX_RECORDS_PACK_BYTES
+  const tally = o.tally ?? { packBytes: 0 }
+  const over = new AbortController()
+  let fetched
+  try {
+    fetched = await scratch.run(
+      ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--', url, '+refs/mirrors/bundle/*:refs/mirrors/bundle/*', '+refs/mirrors/fetch/*:refs/mirrors/fetch/*', '+refs/mirrors/push*:refs/mirrors/push*'],
+      {
+        okCodes: [1, 128],
+        timeoutMs: o.timeoutMs ?? 120_000,
+        countPack: true,
+        onPackBytes: n => { tally.packBytes = n; if (n > budget) over.abort() },
+        signal: o.signal === undefined ? over.signal : AbortSignal.any([o.signal, over.signal])
+      })
+  } catch (err) {
+    if (over.signal.aborted && o.signal?.aborted !== true) {
+      throw new MirrorError('BAD_RECORD', `the records under refs/mirrors/ on ${url} take more than ${formatBytes(budget)} to fetch; not reading them (a record is a short blob)`, { url })
+    }
+    throw err
+  }
+  tally.packBytes = fetched.packBytes
   if (fetched.code !== 0) {
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
   }
