@@ -52,6 +52,8 @@ export interface CloneContext {
    */
   repo: () => Promise<Git>
   layout: CloneLayout
+  /** Where the clone goes (its free space is checked before a bundle is downloaded). */
+  destDir: string
   origin: Discovery
   trust: Trust | null
   /** The origin's refs/mirrors/push checked against the trust (memoised); throws what refused it. */
@@ -61,6 +63,8 @@ export interface CloneContext {
   minBytesPerSecond: number
   /** URL schemes a source may use, redirects included. */
   allowProtocols: readonly string[]
+  /** Removes what a failed git left in the clone's object store (objects/pack/tmp_*), if the clone was made. */
+  dropGitTemp: () => Promise<void>
   /** Stops the whole clone (a second Ctrl-C, SIGTERM). */
   signal: AbortSignal | undefined
   onProgress: OnProgress | undefined
@@ -89,9 +93,10 @@ export function notUsed (outcome: Exclude<Outcome, 'used'>, reason: string): Att
  * Runs one candidate with its own abort signal, so that the user can skip
  * it (`skip`) without stopping the clone, and turns a source's failure
  * into an outcome: `failed` (it could not serve), `refused` (it sent
- * something a check refused), `skipped` (the user moved on). A failure of
- * this machine (a full disk), a stop of the whole clone and bugs are not a
- * source's: they propagate.
+ * something a check refused), `skipped` (the user moved on). A full disk
+ * fails the attempt too (its download freed): the next source may fit.
+ * Other failures of this machine, a stop of the whole clone and bugs are
+ * not a source's: they propagate.
  */
 export async function runAttempt (
   ctx: CloneContext, c: Candidate, body: (signal: AbortSignal, meter: Meter) => Promise<AttemptResult>,
@@ -106,7 +111,11 @@ export async function runAttempt (
   try {
     result = await body(signal, meter)
   } catch (err) {
-    if (!isMirrorError(err) || isLocalFailure(err) || ctx.signal?.aborted === true) throw err
+    // a full disk: the source's partial download is gone (source/free-on-full-disk.ts), and git's temporary pack
+    // goes too; the next source, or the origin, may fit where bundle and pack together did not
+    const fullDisk = isMirrorError(err, 'NO_SPACE')
+    if (fullDisk) await ctx.dropGitTemp()
+    if (!isMirrorError(err) || (isLocalFailure(err) && !fullDisk) || ctx.signal?.aborted === true) throw err
     result = skip.signal.aborted && err.code === 'ABORTED'
       ? notUsed('skipped', 'skipped by the user (Ctrl-C)')
       : notUsed(outcomeOf((err as MirrorError).code), err.message)

@@ -1,15 +1,17 @@
 import { cloneLayout, type CloneLayout, type CloneMode } from '../core/clone-target.js'
-import { MirrorError } from '../core/errors.js'
+import { isMirrorError, MirrorError } from '../core/errors.js'
 import type { RemoteListing } from '../core/ls-remote.js'
 import type { OnProgress } from '../core/progress.js'
 import type { PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { DEFAULT_ALLOWED_PROTOCOLS, DEFAULT_SOURCE_ORDER, planSources, sourceRecords, type SourceKind } from '../core/sources.js'
+import { dropTempPacks } from '../io/git/drop-temp-packs.js'
 import type { Git } from '../io/git/run-git.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 import type { Store } from '../io/store/store.js'
 import type { Swarm } from '../io/torrent/swarm.js'
 import { discover, type Discovery } from '../source/discover.js'
+import { freeOnFullDisk } from '../source/free-on-full-disk.js'
 import { checkSigned, trustFor, type Trust } from '../source/verify-bundle.js'
 import type { Attempt, CloneContext } from './attempt.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
@@ -105,7 +107,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       return await plainClone(unusable)
     }
 
-    const ctx = cloneContext(deps, a, { origin, trust, layout, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }) })
+    const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dest.dir, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }) })
     await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
     throwIfAborted(a.signal)
     if (!ctx.initialised()) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
@@ -117,7 +119,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   } catch (err) {
     await dest.undo()
     for (const x of attempts) await x.bundle?.downloaded.release()
-    throw keptNote(err, attempts)
+    throw await keptNote(err, attempts)
   } finally {
     deps.onClaimed?.(null)   // complete, or removed already
   }
@@ -133,7 +135,7 @@ function noSources (url: string, records: Record<string, unknown>, order: readon
 /** What every attempt of this clone shares; the clone's repository is made when a source first needs it. */
 function cloneContext (
   deps: CloneDeps, a: CloneArgs,
-  o: { origin: Discovery, trust: Trust | null, layout: CloneLayout, allowProtocols: readonly string[], init: () => Promise<Git> }
+  o: { origin: Discovery, trust: Trust | null, layout: CloneLayout, destDir: string, allowProtocols: readonly string[], init: () => Promise<Git> }
 ): CloneContext & { initialised: () => boolean } {
   let repo: Promise<Git> | null = null
   let signed: Promise<PushObject | null> | null = null
@@ -144,7 +146,12 @@ function cloneContext (
     swarm: deps.swarm,
     repo: async () => await (repo ??= o.init()),
     initialised: () => repo !== null,
+    dropGitTemp: async () => {
+      const made = repo === null ? null : await repo.catch(() => null)
+      if (made !== null) await dropTempPacks(made)
+    },
     layout: o.layout,
+    destDir: o.destDir,
     origin,
     trust,
     signedRecord: async () => await (signed ??= trust === null || origin.records.push === undefined
@@ -176,9 +183,10 @@ function defaultBranch (listing: RemoteListing): string | null {
   return head !== null && head.startsWith('refs/heads/') && listing.refs.some(r => r.name === head) ? head : null
 }
 
-/** A failure once a bundle is downloaded: say that it stays for a rerun. */
-function keptNote (err: unknown, attempts: Attempt[]): unknown {
+/** A failure once a bundle is downloaded: say that it stays for a rerun, or, on a full disk, delete it. */
+async function keptNote (err: unknown, attempts: Attempt[]): Promise<unknown> {
   const dir = attempts.find(x => x.bundle?.downloaded.dir != null)?.bundle?.downloaded.dir
+  if (dir != null && isMirrorError(err, 'NO_SPACE')) return await freeOnFullDisk(err, dir, 'downloaded bundle')
   if (!(err instanceof MirrorError) || dir == null || err.code === 'ABORTED' || err.message.includes(dir)) return err
   return new MirrorError(err.code, `${err.message} (the downloaded bundle stays in ${dir}; a rerun uses it)`, err.data)
 }

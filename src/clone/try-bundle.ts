@@ -12,7 +12,9 @@ import { stageBundle, stagingRefs } from '../source/stage-bundle.js'
 import { stageSignedPack } from '../source/stage-signed-pack.js'
 import { checkTorrentRecord, readTorrentRecord } from '../source/torrent-source.js'
 import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
-import type { AttemptResult, CloneContext, Meter } from './attempt.js'
+import { bundleSpace } from '../source/bundle-space.js'
+import { freeOnFullDisk } from '../source/free-on-full-disk.js'
+import { notUsed, type AttemptResult, type CloneContext, type Meter } from './attempt.js'
 
 /**
  * One bundle source, torrent or plain HTTP: check what the records say,
@@ -51,6 +53,8 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       meter.infoHash = record.infoHash
       const source = checkTorrentRecord(record, { maxSize: ctx.maxSize })
       if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
+      const short = source.kind === 'torrent' ? await bundleSpace(ctx.store, ctx.destDir, source.infoHash, source.shape) : null
+      if (short !== null) return notUsed('skipped', short)
       bundle = await downloadBundle(ctx, source, { ...options, stats: meter, onNotice: ctx.onNotice })
     } else {
       // signed over HTTP: the origin's push object vouches for the bundle; without one it would be refused once downloaded
@@ -111,6 +115,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
     await bundle.release()
     const refusedBySource = isMirrorError(err) && !isLocalFailure(err) && err.code !== 'ABORTED'
     if (bundle.dir === null) throw err
+    if (isMirrorError(err, 'NO_SPACE')) throw await freeOnFullDisk(err, bundle.dir, 'downloaded bundle')
     // complete, then refused by a check: not one byte of it is kept; complete and stopped here: a rerun uses it
     if (refusedBySource) await rm(bundle.dir, { recursive: true, force: true })
     else if (isMirrorError(err) && err.code !== 'ABORTED') throw new MirrorError(err.code, `${err.message} (the downloaded bundle stays in ${bundle.dir}; a rerun uses it)`, err.data)

@@ -1,3 +1,4 @@
+import { freeOnFullDisk } from './free-on-full-disk.js'
 import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleHeader } from '../core/bundle-header.js'
@@ -106,8 +107,9 @@ export async function downloadBundle (
     const reverseIndex = got.reverseIndex === null ? null : path.join(dir, got.reverseIndex.path)
     return { infoHash, file, header, pushObject, index, reverseIndex, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
   } catch (err) {
+    const freed = await freeOnFullDisk(err, claim.dir)
     await claim.release()
-    throw err
+    throw freed
   }
 }
 

@@ -1,3 +1,4 @@
+import { freeOnFullDisk } from './free-on-full-disk.js'
 import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -52,7 +53,8 @@ export async function downloadHttpBundle (deps: { store: Store }, url: string, o
   } catch (err) {
     // a part that stalled or was stopped stays to resume; one refused (over the limit, not a bundle) goes
     if (isMirrorError(err) && ['TOO_LARGE', 'BAD_BUNDLE'].includes(err.code)) await rm(claim.dir, { recursive: true, force: true })
+    const freed = await freeOnFullDisk(err, claim.dir)
     await claim.release()
-    throw err
+    throw freed
   }
 }
