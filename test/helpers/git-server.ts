@@ -40,7 +40,8 @@ export async function startGitServer (opts: { root: string; env: NodeJS.ProcessE
     const cgi = spawn('git', ['http-backend'], {
       cwd: opts.root,
       env: cgiEnv(opts, req, pathInfo, query, port),
-      stdio: ['pipe', 'pipe', 'pipe']
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true   // its own process group: upload-pack and pack-objects die with it
     })
     cgis.add(cgi)
     let stderrTail = ''
@@ -59,7 +60,7 @@ export async function startGitServer (opts: { root: string; env: NodeJS.ProcessE
       debug('%s %s: %s', req.method, req.url, why)
       if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' })
       res.end(why + '\n')
-      cgi.kill('SIGKILL')
+      killGroup(cgi)
     }
 
     cgi.on('error', err => fail(`git http-backend: ${err.message}`))
@@ -90,7 +91,7 @@ export async function startGitServer (opts: { root: string; env: NodeJS.ProcessE
       else res.end()
     })
     res.once('close', () => {
-      if (!res.writableFinished) cgi.kill('SIGKILL') // client went away
+      if (!res.writableFinished) killGroup(cgi) // client went away
     })
   })
 
@@ -171,8 +172,17 @@ function encodePath (p: string): string {
 async function closeAll (server: http.Server, cgis: Set<ChildProcess>): Promise<void> {
   const exits = [...cgis].map(async cgi => {
     if (cgi.exitCode !== null || cgi.signalCode !== null) return
-    await new Promise(resolve => { cgi.once('close', resolve); cgi.kill('SIGKILL') })
+    await new Promise(resolve => { cgi.once('close', resolve); killGroup(cgi) })
   })
   await closeServer(server)
   await withDeadline(Promise.all(exits), 5000, 'git http-backend processes did not exit')
+}
+
+/**
+ * SIGKILL to a CGI and what it started (git upload-pack, pack-objects): on
+ * its own, an orphaned upload-pack blocks writing into the pipe it
+ * inherited, which keeps the CGI's stdout open and the test process alive.
+ */
+function killGroup (cgi: ChildProcess): void {
+  try { process.kill(-cgi.pid!, 'SIGKILL') } catch { cgi.kill('SIGKILL') }
 }
