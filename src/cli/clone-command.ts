@@ -14,7 +14,7 @@ import { Git } from '../io/git/run-git.js'
 import { defaultCacheDir } from '../io/store/cache-dir.js'
 import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
-import { addNetworkOptions, maxSizeOption, networkFlags, positiveNumber, rateArgument } from './network-flags.js'
+import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds, rateArgument } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -29,14 +29,14 @@ export function cloneCommand (name: string): Command {
     .option('--mirror', 'mirror every ref of the origin into a bare repository, as git clone --mirror')
     .option('-n, --no-checkout', 'do not check out HEAD')
     .option('--sources <list>', 'the sources to try, in this order, before the origin: a comma list of torrent, http, mirror (default: all three; git config mirror.sources; "origin" alone: none)')
-    .option('--timeout <seconds>', 'leave a source for the next one (the origin last) when it sends nothing, or too little, for this long; also bounds discovery', positiveNumber, 60)
+    .option('--timeout <seconds>', 'leave a source for the next one (the origin last) when it sends nothing, or too little, for this long; also bounds discovery', positiveSeconds, 60)
     .option('--min-rate <rate>', 'a source slower than this over a --timeout window is left for the next one (default 32K, i.e. 32 KiB/s; 0: any byte will do; git config mirror.minRate)', rateArgument)
     .addOption(maxSizeOption())
     .option('--cache <dir>', 'where partial downloads (and kept bundles) live (default: $XDG_CACHE_HOME/git-torrent-mirror)')
     .option('--keep-bundle', 'keep the downloaded bundle in the cache (default: delete it once the clone is complete)')
     .option('--seed', 'after the clone, seed the bundle until interrupted (keeps it in the cache)')
-    .option('--duration <seconds>', 'with --seed: stop seeding after this many seconds', positiveNumber)
-    .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveNumber, 10)
+    .option('--duration <seconds>', 'with --seed: stop seeding after this many seconds', positiveSeconds)
+    .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveSeconds, 10)
     .option('--trust <key>', 'trust this public key ("ssh-ed25519 AAAA...") to sign for the origin, for this run; the bundle must then match a push object it signed (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--project <name>', 'the project name a push object must carry (default: from the URL, as mirror-publish names it)')
   addNetworkOptions(cmd)

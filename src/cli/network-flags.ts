@@ -47,6 +47,29 @@ export function positiveNumber (value: string): number {
   return n
 }
 
+/**
+ * The longest wait a seconds option may ask for: node's timers hold at most
+ * 2^31-1 ms, and a longer one (`--timeout 1e9`) fires after 1 ms instead.
+ */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+
+/** A commander argument parser for a duration in seconds: positive, at most MAX_SECONDS. */
+export function positiveSeconds (value: string): number {
+  const n = positiveNumber(value)
+  if (n > MAX_SECONDS) throw new InvalidArgumentError(`expected at most ${MAX_SECONDS} seconds (about 24 days).`)
+  return n
+}
+
+/** The longest validity a push object may be given, in days (a century). */
+export const MAX_VALID_DAYS = 36_500
+
+/** A commander argument parser for --valid-days: positive, at most MAX_VALID_DAYS. */
+export function positiveDays (value: string): number {
+  const n = positiveNumber(value)
+  if (n > MAX_VALID_DAYS) throw new InvalidArgumentError(`expected at most ${MAX_VALID_DAYS} days.`)
+  return n
+}
+
 /** A commander argument parser for a size with an optional K/M/G/T suffix. */
 export function sizeArgument (value: string): number {
   const n = parseSize(value)

@@ -5,7 +5,7 @@ import { Store } from '../io/store/store.js'
 import { Swarm } from '../io/torrent/swarm.js'
 import { fetchMirrorRecords, publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
-import { addNetworkOptions, networkFlags, positiveNumber } from './network-flags.js'
+import { addNetworkOptions, networkFlags, positiveDays, positiveSeconds } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -22,9 +22,9 @@ export function publishCommand (name: string): Command {
     .option('--fetch-mirror <url>', 'a full git mirror of the repository that clients may fetch from: http(s) URLs are recorded in refs/mirrors/fetch/http, git:// and ssh in refs/mirrors/fetch/git (repeatable; default: git config mirror.fetchMirror)', (v: string, p: string[] = []) => [...p, v])
     .option('--sign-key <file>', 'sign a push object with this ed25519 key (default: git config mirror.signingKey; see mirror-keygen)')
     .option('--no-sign', 'do not sign, even with mirror.signingKey set')
-    .option('--valid-days <days>', 'how long a new push object stays valid', positiveNumber, 90)
+    .option('--valid-days <days>', 'how long a new push object stays valid', positiveDays, 90)
     .option('--seed', 'keep seeding the bundle until interrupted')
-    .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveNumber, 10)
+    .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveSeconds, 10)
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 Run it inside a repository. In a working clone it publishes what the remote

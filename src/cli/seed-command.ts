@@ -11,7 +11,7 @@ import { Swarm } from '../io/torrent/swarm.js'
 import { Seeder } from '../seed/seeder.js'
 import type { SeedRemoteResult } from '../seed/seed-remote.js'
 import { startSeeding } from '../seed/start-seeding.js'
-import { addNetworkOptions, maxSizeOption, networkFlags, positiveNumber } from './network-flags.js'
+import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -22,10 +22,10 @@ export function seedCommand (name: string): Command {
     .description('Seed published bundles: those in the store, or those the given remotes publish under refs/mirrors/bundle/*.')
     .argument('[remote-url...]', 'remotes whose published bundle is downloaded into the store and seeded')
     .option('--store <dir>', 'the store (default: <git-dir>/mirror in a repository; with remote URLs outside one, $XDG_CACHE_HOME/git-torrent-mirror)')
-    .option('--duration <seconds>', 'stop after this many seconds, print the summary and exit', positiveNumber)
-    .option('--timeout <seconds>', 'give up a download when no data arrives for this long', positiveNumber, 120)
+    .option('--duration <seconds>', 'stop after this many seconds, print the summary and exit', positiveSeconds)
+    .option('--timeout <seconds>', 'give up a download when no data arrives for this long', positiveSeconds, 120)
     .addOption(maxSizeOption())
-    .option('--status-interval <seconds>', 'seconds between status lines', positiveNumber, 10)
+    .option('--status-interval <seconds>', 'seconds between status lines', positiveSeconds, 10)
     .option('--trust <key>', 'with remote URLs: trust this public key ("ssh-ed25519 AAAA...") to sign for them; a bundle that does not match a push object it signed is not seeded (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--project <name>', 'with one remote URL: the project name its push object must carry (default: from the URL)')
   addNetworkOptions(cmd)

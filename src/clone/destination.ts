@@ -1,7 +1,8 @@
 import { readdirSync, rmSync } from 'node:fs'
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { MirrorError } from '../core/errors.js'
+import { localFailure, MirrorError } from '../core/errors.js'
+import { makeDirs } from '../io/fs/make-dirs.js'
 
 /**
  * The directory a clone is made in, and how to undo it: a directory the
@@ -26,13 +27,13 @@ export class Destination {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'ENOTDIR') throw new MirrorError('DESTINATION_EXISTS', `destination path '${dir}' already exists and is not a directory`, { dir })
-      if (code !== 'ENOENT') throw err
+      if (code !== 'ENOENT') throw new MirrorError(localFailure({ errno: code }) ?? 'LOCAL_IO', `cannot read destination path '${dir}': ${code ?? (err as Error).message}`, { dir })
       entries = null
     }
     if (entries !== null && entries.length > 0) {
       throw new MirrorError('DESTINATION_EXISTS', `destination path '${dir}' already exists and is not an empty directory`, { dir })
     }
-    await mkdir(abs, { recursive: true })
+    await makeDirs(abs, 'the clone\'s directory')
     return new Destination(abs, entries !== null)
   }
 

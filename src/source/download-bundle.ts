@@ -1,5 +1,5 @@
 import { freeOnFullDisk } from './free-on-full-disk.js'
-import { open } from 'node:fs/promises'
+import { open, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { BundleHeader } from '../core/bundle-header.js'
 import { MirrorError } from '../core/errors.js'
@@ -108,6 +108,8 @@ export async function downloadBundle (
     return { infoHash, file, header, pushObject, index, reverseIndex, torrentFile, entry: null, dir, release: claim.release, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds }
   } catch (err) {
     const freed = await freeOnFullDisk(err, claim.dir)
+    // nothing to resume (a magnet whose metadata never came): no empty directory stays behind
+    if ((await readdir(claim.dir).catch(() => [''])).length === 0) await rm(claim.dir, { recursive: true, force: true })
     await claim.release()
     throw freed
   }

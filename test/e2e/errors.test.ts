@@ -5,6 +5,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import bencode from 'bencode'
 import { git } from '../helpers/env.js'
+import { mountSmallDisk } from '../helpers/small-disk.js'
 import { json, makeWorld, type World } from './world.js'
 
 const T = { timeout: 120_000 }
@@ -37,7 +38,7 @@ test('mirror-publish refuses bad input with one line and leaves nothing behind',
   }
   const file = path.join(w.dir, 'a-file')
   await writeFile(file, '')
-  failsWith(await w.run('mirror-publish', [...w.net, '--store', path.join(file, 'store')]), 1, /^mirror-publish: store .* is not writable \(ENOTDIR\)$/)
+  failsWith(await w.run('mirror-publish', [...w.net, '--store', path.join(file, 'store')]), 1, /^mirror-publish: store .* is not writable \(cannot create directory .*: ENOTDIR\)$/)
 
   assert.equal(await recordRefs(w), '', 'no record ref was written')
   assert.equal(existsSync(path.join(w.work, '.git', 'mirror', 'bundles')), false, 'no bundle was made')
@@ -133,4 +134,45 @@ test('mirror-seed <url> rejects a hostile or broken torrent record before writin
 
   const dead = w.originUrl.replace(/:\d+\//, ':9/')
   failsWith(await w.run('mirror-seed', [dead, '--store', store, ...w.net], w.dir), 1, /cannot fetch the records of http:\/\/127\.0\.0\.1:9\//)
+})
+
+test('process and input edges: an overlong --timeout, a read-only destination, a cache under /proc, a magnet that never gets metadata; --json always prints an error object', T, async t => {
+  const w = await makeWorld(t)
+  const cache = path.join(w.dir, 'cache')
+  const jsonError = (r: { stdout: string }): any => json({ ...r, code: 1, signal: null, stderr: '' } as any).error
+
+  // node's timers hold 2^31-1 ms: 1e9 s used to overflow to 1 ms (with a warning); now it is wrong usage
+  const long = await w.run('mirror-clone', ['--json', '--timeout', '1e9', w.originUrl, path.join(w.dir, 'long')], w.dir)
+  assert.equal(long.code, 2, long.stderr)
+  assert.match(long.stderr, /--timeout.*expected at most 2147483 seconds/)
+  assert.equal(jsonError(long).code, 'USAGE')
+  const duration = await w.run('mirror-seed', ['--duration', '3e9'])
+  assert.equal(duration.code, 2, duration.stderr)
+  assert.match(duration.stderr, /--duration.*expected at most 2147483 seconds/)
+
+  // a read-only file system: one line, exit 1, not "internal error" and a stack trace
+  const disk = await mountSmallDisk(t, 1 << 20, { readOnly: true })
+  if (typeof disk === 'string') {
+    const ro = await w.run('mirror-clone', ['--json', '--cache', cache, ...w.net, w.originUrl, path.join(disk, 'mine')], w.dir)
+    failsWith(ro, 1, /^mirror-clone: cannot create the clone's directory .*\/mine: EROFS$/)
+    assert.doesNotMatch(ro.stderr, /internal error|\n\s+at /)
+    assert.deepEqual(jsonError(ro), { code: 'LOCAL_IO', message: `cannot create the clone's directory ${disk}/mine: EROFS`, exitStatus: 1 })
+  } else {
+    t.diagnostic(`read-only destination not checked: ${disk.skip}`)
+  }
+
+  // a cache under /proc: node's recursive mkdir spun there forever at full CPU
+  const proc = await w.run('mirror-clone', ['--json', '--cache', '/proc/x', ...w.net, w.originUrl, path.join(w.dir, 'proc')], w.dir, 20_000)
+  failsWith(proc, 1, /^mirror-clone: store \/proc\/x is not writable \(cannot create directory \/proc\/x\/bundles: /)
+  assert.equal(jsonError(proc).code, 'STORE_NOT_WRITABLE')
+  assert.equal(existsSync(path.join(w.dir, 'proc')), false)
+
+  // a magnet nobody can give metadata for: after --timeout, no empty tmp/download-<infohash> stays
+  const magnet = `magnet:?xt=urn:btih:${'c'.repeat(40)}&dn=project.bundle\n`
+  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: magnet })
+  await git(['update-ref', 'refs/mirrors/bundle/magnet', oid], { cwd: w.origin, env: w.env })
+  const r = await w.run('mirror-clone', ['--json', '--cache', cache, '--no-tracker', '--no-dht', '--no-lsd', '--no-upnp', '--timeout', '2', w.originUrl, path.join(w.dir, 'mine')], w.dir)
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(json(r).attempts[0].outcome, 'failed')
+  assert.deepEqual((await readdir(path.join(cache, 'tmp'))).filter(n => n.startsWith('download-')), [])
 })

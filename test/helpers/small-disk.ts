@@ -8,14 +8,14 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 
 /**
- * A tmpfs of `bytes` mounted on a new directory of its own (outside any
+ * A tmpfs of `bytes` (read-only if asked) mounted on a new directory of its own (outside any
  * test's temporary tree, whose cleanup would meet the mount point): its
  * path, or `{ skip }` saying why it cannot be made (not root, no mount).
  */
-export async function mountSmallDisk (t: TestContext, bytes: number): Promise<string | { skip: string }> {
+export async function mountSmallDisk (t: TestContext, bytes: number, o: { readOnly?: boolean } = {}): Promise<string | { skip: string }> {
   if (process.getuid?.() !== 0) return { skip: 'mounting a small tmpfs needs root' }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gtm-disk-'))
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { encoding: 'utf8', timeout: 10_000 })
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `${o.readOnly === true ? 'ro,' : ''}size=${bytes}`, 'tmpfs', dir], { encoding: 'utf8', timeout: 10_000 })
   if (r.status !== 0) {
     await rm(dir, { recursive: true, force: true })
     return { skip: `mount -t tmpfs failed: ${(r.stderr ?? '').trim() || String(r.error)}` }

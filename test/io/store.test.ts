@@ -72,7 +72,7 @@ test('Store.open: STORE_NOT_WRITABLE when the directory cannot be made', async (
   await assert.rejects(Store.open(root), (err: any) => {
     assert.equal(err.name, 'MirrorError')
     assert.equal(err.code, 'STORE_NOT_WRITABLE')
-    assert.equal(err.message, `store ${root} is not writable (ENOTDIR)`)
+    assert.equal(err.message, `store ${root} is not writable (cannot create directory ${root}/bundles: ENOTDIR)`)
     assert.deepEqual(err.data, { store: root })
     return true
   })
@@ -81,7 +81,7 @@ test('Store.open: STORE_NOT_WRITABLE when the directory cannot be made', async (
 test('Store.open: STORE_NOT_WRITABLE when tmp/ is a file', async (t) => {
   const root = await tempDir(t)
   await writeFile(path.join(root, 'tmp'), 'x')
-  await assert.rejects(Store.open(root), { name: 'MirrorError', code: 'STORE_NOT_WRITABLE', message: `store ${root} is not writable (EEXIST)` })
+  await assert.rejects(Store.open(root), { name: 'MirrorError', code: 'STORE_NOT_WRITABLE', message: `store ${root} is not writable (cannot create directory ${root}/tmp: ${root}/tmp is not a directory)` })
 })
 
 test('Store: commit makes the entry visible with one rename', async (t) => {
@@ -251,7 +251,7 @@ test('claimDownload: one live run holds tmp/download-<infohash>; others get a pr
 
   const second = await store.claimDownload(ih)   // held by a live run (this one): the lock holds
   assert.equal(second.shared, false)
-  assert.match(path.basename(second.dir), /^private-[0-9a-f]+$/)
+  assert.match(path.basename(second.dir), /^private-\d+-[0-9a-f]{8}-[0-9a-f]{12}$/)
   await second.release()
   assert.ok(await exists(`${first.dir}.lock`), 'a run without the lock does not drop it')
 

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import { constants } from 'node:fs'
 import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -7,10 +8,14 @@ import { MirrorError } from '../../core/errors.js'
 import { isOid } from '../../core/refs.js'
 import { parseBundleMeta, type BundleMeta } from '../../core/bundle-meta.js'
 import { writeFileAtomic } from '../fs/atomic.js'
+import { makeDirs } from '../fs/make-dirs.js'
 import { pushFileName } from '../../core/project-name.js'
 import { PushObjectStore } from './push-objects.js'
 
 const debug = createDebug('mirror:store')
+
+/** This host, in temporary directories' names: a pid means something only on the host that made it. */
+const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 8)
 
 /** One published bundle: DESIGN.md's bundles/<start[0:2]>/<start[2:]>/<end>/. */
 export interface StoredBundle {
@@ -39,15 +44,16 @@ export class Store {
   static async open (root: string): Promise<Store> {
     const abs = path.resolve(root)
     try {
-      await mkdir(path.join(abs, 'bundles'), { recursive: true })
-      await mkdir(path.join(abs, 'tmp'), { recursive: true })
+      await makeDirs(path.join(abs, 'bundles'))
+      await makeDirs(path.join(abs, 'tmp'))
       await access(path.join(abs, 'tmp'), constants.W_OK)
       const probe = path.join(abs, 'tmp', `.probe-${randomBytes(4).toString('hex')}`)
       await writeFile(probe, '')
       await rm(probe)
     } catch (err) {
       const e = err as NodeJS.ErrnoException
-      throw new MirrorError('STORE_NOT_WRITABLE', `store ${abs} is not writable (${e.code ?? e.message})`, { store: abs })
+      const why = err instanceof MirrorError ? err.message : e.code ?? e.message
+      throw new MirrorError('STORE_NOT_WRITABLE', `store ${abs} is not writable (${why})`, { store: abs })
     }
     const store = new Store(abs)
     await store.pruneTemp()
@@ -55,18 +61,22 @@ export class Store {
   }
 
   /**
-   * Removes scratch directories a crashed run left
-   * (publish-*, records-*, private-*, index-*), once they are a day old: a
-   * concurrent run's are younger. Partial downloads (download-<infohash>,
-   * http-<sha1 of the URL>) stay: a rerun resumes them.
+   * Removes scratch directories a crashed run left (publish-*, records-*,
+   * private-*, index-*): at once when their owner, a process on this host,
+   * is gone (a kill -9 of mirror-publish left a partial bundle there),
+   * otherwise once they are a day old (another host's, sharing the store,
+   * or from before the owner was in the name). Partial downloads
+   * (download-<infohash>, http-<sha1 of the URL>) stay: a rerun resumes them.
    */
   async pruneTemp (maxAgeMs = 24 * 3600 * 1000): Promise<void> {
     const tmp = path.join(this.root, 'tmp')
     for (const name of await readdirOrEmpty(tmp)) {
-      if (!/^(publish|records|private|index)-[0-9a-f]+$/.test(name)) continue
+      const m = /^(?:publish|records|private|index)-(?:(\d+)-([0-9a-f]{8})-)?[0-9a-f]+$/.exec(name)
+      if (m === null) continue
       const dir = path.join(tmp, name)
-      const st = await stat(dir).catch(() => null)
-      if (st !== null && Date.now() - st.mtimeMs > maxAgeMs) {
+      const ownerGone = m[2] === HOST_TAG && !isAlive(Number(m[1]))
+      const st = ownerGone ? null : await stat(dir).catch(() => null)
+      if (ownerGone || (st !== null && Date.now() - st.mtimeMs > maxAgeMs)) {
         debug('removing stale %s', dir)
         await rm(dir, { recursive: true, force: true })
       }
@@ -83,9 +93,9 @@ export class Store {
     return path.join(this.root, 'bundles', start.slice(0, 2), start.slice(2), end)
   }
 
-  /** A fresh private directory under tmp/. */
+  /** A fresh private directory under tmp/, named after its owner (this process, on this host) so that a later run can tell when it is gone. */
   async makeTemp (prefix: string): Promise<string> {
-    const dir = path.join(this.root, 'tmp', `${prefix}-${randomBytes(6).toString('hex')}`)
+    const dir = path.join(this.root, 'tmp', `${prefix}-${process.pid}-${HOST_TAG}-${randomBytes(6).toString('hex')}`)
     await mkdir(dir)
     return dir
   }
