@@ -3,6 +3,7 @@ import type { OnProgress } from '../core/progress.js'
 import type { Discovery } from '../source/discover.js'
 import type { Attempt, CloneContext } from './attempt.js'
 import { completeFromOrigin, refsFromAdvertisement } from './complete-from-origin.js'
+import { dropUnreachable } from '../io/git/drop-unreachable.js'
 import { dropStagingRefs } from './drop-staging-refs.js'
 import { writePending } from './try-sources.js'
 
@@ -10,8 +11,8 @@ import { writePending } from './try-sources.js'
  * After the sources: the real refs from the origin (its final fetch, or
  * its advertisement when the staged refs hold all of it), HEAD and the
  * checkout; then the staging refs go, those the origin's refs do not reach
- * listed per attempt, and a used source none of whose refs the origin
- * reaches becomes `refused`. Staging refs still pending are written only
+ * listed per attempt (their objects dropped from the clone), and a used
+ * source none of whose refs the origin reaches becomes `refused`. Staging refs still pending are written only
  * when the fetch needs them as haves, or to judge a ref the origin does not
  * advertise. Returns the pack bytes the origin sent and whether it fetched.
  */
@@ -30,6 +31,7 @@ export async function finishClone (
     ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
   })
   const dropped = await dropStagingRefs(repo, attempts.filter(x => !x.pending).flatMap(x => x.staged), new Set(listing.refs.map(r => r.name)))
+  if (dropped.discarded.length > 0) await dropUnreachable(repo, { onProgress: o.onProgress, signal: o.signal })
   const used = attempts.filter(x => x.outcome === 'used')
   for (const x of used) {
     x.discardedRefs = dropped.discarded.filter(name => x.staged.some(r => r.name === name))

@@ -19,7 +19,7 @@ export interface CloneReport {
   verified: 'origin' | 'signature'
   /** The push object verified, when one was. */
   pushObject: { id: string, sequence: number, key: string } | null
-  /** How the used source's pack became usable: 'git' indexed it here; 'signed-index' is the publisher's index under a trusted signature; null: no source used. */
+  /** How a source's pack entered the clone: 'git' indexed it here; 'signed-index' is the publisher's index under a trusted signature; null: no source's pack did. Also set when the origin then disagreed with every ref it staged. */
   indexedBy: 'git' | 'signed-index' | null
   /** Whether the origin was fetched from after the sources (false: they held every ref it advertised). */
   originFetched: boolean
@@ -58,6 +58,8 @@ export function cloneReport (r: {
 }): CloneReport {
   const used = r.attempts.filter(x => x.outcome === 'used')
   const first = used[0] ?? null
+  // who put objects into the clone, refused at the end (the origin disagreed) or not: git indexed them either way
+  const indexed = r.attempts.find(x => x.staged.length > 0)
   const tried = r.attempts.filter(x => x.outcome !== 'skipped' || x.reason?.includes('Ctrl-C') === true)
   const reasons = tried.length === 1 ? [tried[0]!.reason ?? ''] : tried.map(x => `${x.source} ${x.url}: ${x.reason ?? x.outcome}`)
   const swarm = r.attempts.find(x => x.swarm !== null)?.swarm ?? null
@@ -77,7 +79,7 @@ export function cloneReport (r: {
     },
     verified: verified !== null ? 'signature' : 'origin',
     pushObject: verified === null ? null : { id: verified.po.id, sequence: verified.po.sequence, key: verified.po.signer.text },
-    indexedBy: first === null ? null : first.bundle?.indexedBy ?? 'git',
+    indexedBy: indexed === undefined ? null : indexed.bundle?.indexedBy ?? 'git',
     originFetched: r.originFetched,
     attempts: r.attempts.map(x => ({ source: x.source, url: x.url, outcome: x.outcome, reason: x.reason, bytes: x.bytes, seconds: x.seconds, discardedRefs: x.discardedRefs })),
     seconds: {

@@ -57,6 +57,11 @@ async function cloneMeasured (w: World, args: string[], o: { timeoutMs?: number 
   return { ...r, serverSent: w.server.bytesSent }
 }
 
+/** Objects nothing reaches (reflogs aside), as git fsck lists them: one line each. */
+async function unreachableObjects (w: World, dir: string): Promise<string> {
+  return (await git(['fsck', '--unreachable', '--no-reflogs', '--no-progress'], { cwd: path.join(w.dir, dir), env: w.env })).trim()
+}
+
 /** Points one of the origin's records at arbitrary bytes, as a hostile or broken server would. */
 async function setRecord (w: World, ref: string, bytes: Uint8Array): Promise<void> {
   const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: Buffer.from(bytes) })
@@ -293,6 +298,9 @@ test('a bundle that disagrees with the origin everywhere: every staged ref is di
   assert.ok(report.bytes.origin > 0 && report.bytes.origin < plain.bytes * 2)
   assert.deepEqual([...report.discardedRefs].sort(), bundled.map(r => r.replace(/^refs\//, 'refs/mirror/torrent/')).sort())
   assert.equal(await stagingRefs(w, 'mine'), '', 'no staging ref remains')
+  // git indexed the bundle, then its objects went with its refs: before, they stayed in the clone's pack, unreachable
+  assert.equal(report.indexedBy, 'git')
+  assert.equal(await unreachableObjects(w, 'mine'), '', 'no object of the discarded bundle remains')
   await assertSameAsGitClone(w, 'mine', 'theirs')
   await seeder.stop('SIGINT')
 })
@@ -317,6 +325,7 @@ test('a bundle with one branch the origin has since force-pushed: that staged re
   assert.ok(report.bytes.swarm > 512 << 10, `swarm bytes ${String(report.bytes.swarm)}`)
   assert.ok(report.bytes.origin <= serverSent && serverSent < plain.bytes / 5, `the origin sent ${serverSent}, git clone took ${plain.bytes}`)
   assert.equal(await stagingRefs(w, 'mine'), '', 'no staging ref remains')
+  assert.equal(await unreachableObjects(w, 'mine'), '', 'the force-pushed-away commits are not kept')
   await assertSameAsGitClone(w, 'mine', 'theirs')
   await seeder.stop('SIGINT')
 })
