@@ -92,7 +92,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
     const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
     const head = defaultBranch(origin.listing)
     const allowProtocols = a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS
-    const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols })
+    const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols, origin: origin.url })
     const unusable = head === null
       ? 'the origin\'s HEAD names no branch it has, so git clone decides what to check out'
       : origin.recordsError?.message ?? (plan.length > 0 ? null : noSources(origin.url, origin.records, a.sources))

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises'
+import { addressRefusal } from '../core/address-policy.js'
 import { isLocalFailure, isMirrorError, MirrorError } from '../core/errors.js'
 import { refused } from '../core/check-push-object.js'
 import { RECORD_REFS, stagingPrefix } from '../core/refs.js'
@@ -10,7 +11,7 @@ import { downloadHttpBundle } from '../source/download-http-bundle.js'
 import { adoptPack, startIndexing, stopStreaming, type Indexing, type Streaming } from '../source/index-stream.js'
 import { stageBundle, stagingRefs } from '../source/stage-bundle.js'
 import { stageSignedPack } from '../source/stage-signed-pack.js'
-import { checkTorrentRecord, readTorrentRecord } from '../source/torrent-source.js'
+import { checkTorrentRecord, readTorrentRecord, screenWebSeeds } from '../source/torrent-source.js'
 import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
 import { bundleSpace } from '../source/bundle-space.js'
 import { freeOnFullDisk } from '../source/free-on-full-disk.js'
@@ -51,7 +52,9 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       const record = await readTorrentRecord(ctx.origin.records, ctx.origin.url)
       if (record === null) throw new Error('a torrent candidate without a torrent record')
       meter.infoHash = record.infoHash
-      const source = checkTorrentRecord(record, { maxSize: ctx.maxSize })
+      const screened = screenWebSeeds(checkTorrentRecord(record, { maxSize: ctx.maxSize }), ctx.origin.url)
+      for (const r of screened.refused) ctx.onNotice?.(`not using web seed ${r.url}: ${r.reason}`)
+      const source = screened.source
       if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
       const short = source.kind === 'torrent' ? await bundleSpace(ctx.store, ctx.destDir, source.infoHash, source.shape) : null
       if (short !== null) return notUsed('skipped', short)
@@ -59,7 +62,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
     } else {
       // signed over HTTP: the origin's push object vouches for the bundle; without one it would be refused once downloaded
       if (trust !== null && signed === null) throw refused('missing', `${ctx.origin.url} publishes no ${RECORD_REFS.push} for its bundle (an unsigned publish), and ${trust.keys.length === 1 ? 'a key is' : 'keys are'} trusted for it`)
-      bundle = await downloadHttpBundle(ctx, c.url, { ...options, pushObject: ctx.origin.records.push ?? null, tally: meter, allowProtocols: ctx.allowProtocols })
+      bundle = await downloadHttpBundle(ctx, c.url, { ...options, pushObject: ctx.origin.records.push ?? null, tally: meter, allowProtocols: ctx.allowProtocols, checkRedirect: u => addressRefusal(u, ctx.origin.url) })
     }
     ;(indexing as Indexing | null)?.downloaded()
     const downloaded = Date.now()

@@ -1,3 +1,4 @@
+import { addressRefusal } from './address-policy.js'
 import { isMirrorError, MirrorError, type ErrorCode } from './errors.js'
 import type { MirrorUrl } from './mirror-url.js'
 import { mirrorStagingName } from './mirror-url.js'
@@ -96,29 +97,27 @@ export function sourceRecords (records: Partial<Record<RecordName, Buffer>>): So
 /**
  * The candidates, in the order asked for; what the order leaves out is not
  * mentioned, what a protocol rule or a broken record keeps out is listed
- * in `notTried` in that same order (with the candidates it stands among).
+ * in `notTried` in that same order (with the candidates it stands among),
+ * as is a URL core/address-policy.ts keeps this machine from contacting.
  * Mirrors get their staging names here, so that two mirrors on one host
  * never share refs/mirror/<host>/.
  */
-export function planSources (r: SourceRecords, o: { order: readonly SourceKind[], allowProtocols: readonly string[] }): Array<Candidate | NotTried> {
+export function planSources (r: SourceRecords, o: { order: readonly SourceKind[], allowProtocols: readonly string[], origin: string }): Array<Candidate | NotTried> {
   const plan: Array<Candidate | NotTried> = []
   const taken = new Set<string>(['torrent', 'http'])
-  const allowed = (scheme: string): boolean => o.allowProtocols.includes(scheme)
-  const disallowed = (kind: SourceKind, url: string, scheme: string): NotTried =>
-    ({ kind, url, outcome: 'skipped', reason: `protocol ${scheme} is not allowed (mirror.allowProtocols)` })
+  const skipped = (kind: SourceKind, url: string, scheme: string, target: URL | { host: string, port: number | null }): NotTried | null => {
+    if (!o.allowProtocols.includes(scheme)) return { kind, url, outcome: 'skipped', reason: `protocol ${scheme} is not allowed (mirror.allowProtocols)` }
+    const refusal = addressRefusal(target instanceof URL ? target : { ...target, protocol: `${scheme}:` }, o.origin)
+    return refusal === null ? null : { kind, url, outcome: 'skipped', reason: `not contacted: ${refusal}` }
+  }
   for (const kind of o.order) {
     for (const b of r.broken.filter(x => x.kind === kind)) plan.push({ kind, url: b.ref, outcome: 'refused', reason: b.reason })
     if (kind === 'torrent' && r.torrent !== null) plan.push({ kind, url: r.torrent.url })
     if (kind === 'http') {
-      for (const u of r.http) {
-        const scheme = u.protocol.slice(0, -1)
-        plan.push(allowed(scheme) ? { kind, url: u.href } : disallowed(kind, u.href, scheme))
-      }
+      for (const u of r.http) plan.push(skipped(kind, u.href, u.protocol.slice(0, -1), u) ?? { kind, url: u.href })
     }
     if (kind === 'mirror') {
-      for (const m of r.mirrors) {
-        plan.push(allowed(m.scheme) ? { kind, url: m.url, staging: mirrorStagingName(m, taken) } : disallowed(kind, m.url, m.scheme))
-      }
+      for (const m of r.mirrors) plan.push(skipped(kind, m.url, m.scheme, m) ?? { kind, url: m.url, staging: mirrorStagingName(m, taken) })
     }
   }
   return plan

@@ -16,6 +16,8 @@ export interface DownloadHttpBundleOptions extends Omit<DownloadBundleOptions, '
   tally?: { bytes: number }
   /** URL schemes a redirect may lead to (default http and https). */
   allowProtocols?: readonly string[]
+  /** Why a redirect must not be followed to this URL, or null (core/address-policy.ts). */
+  checkRedirect?: (url: URL) => string | null
 }
 
 /**
@@ -38,6 +40,7 @@ export async function downloadHttpBundle (deps: { store: Store }, url: string, o
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.tally === undefined ? {} : { tally: o.tally }),
       ...(o.allowProtocols === undefined ? {} : { allowProtocols: o.allowProtocols }),
+      ...(o.checkRedirect === undefined ? {} : { checkRedirect: o.checkRedirect }),
       onStart: () => {
         started = true
         // the file now only grows: a reader follows it from its first byte (the resumed part, then what arrives)

@@ -1,3 +1,4 @@
+import { addressRefusal } from '../core/address-policy.js'
 import { MirrorError } from '../core/errors.js'
 import { parseMagnetRecord } from '../core/records.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
@@ -42,6 +43,24 @@ export async function readTorrentRecord (records: Partial<Record<RecordName, Buf
 export function checkTorrentRecord (r: TorrentRecord, o: { maxSize: number }): TorrentSource {
   if (r.kind === 'magnet') return r
   return { ...r, shape: checkBundleTorrent(r.parsed.info, { maxSize: o.maxSize, ref: r.what }) }
+}
+
+/**
+ * The source without the web seeds (a torrent's url-list, a magnet's ws=
+ * and as=) this machine must not contact for a clone of `origin`
+ * (core/address-policy.ts), and those left out, with why.
+ */
+export function screenWebSeeds (s: TorrentSource, origin: string): { source: TorrentSource, refused: Array<{ url: string, reason: string }> } {
+  const urls = s.kind === 'torrent' ? s.parsed.urlList ?? [] : s.magnet.urlList
+  const refused: Array<{ url: string, reason: string }> = []
+  const kept = urls.filter(u => {
+    let reason: string | null
+    try { reason = addressRefusal(new URL(u), origin) } catch { reason = 'is not a URL' }
+    if (reason !== null) refused.push({ url: u, reason })
+    return reason === null
+  })
+  if (refused.length === 0) return { source: s, refused }
+  return { source: s.kind === 'torrent' ? { ...s, parsed: { ...s.parsed, urlList: kept } } : { ...s, magnet: { ...s.magnet, urlList: kept } }, refused }
 }
 
 /** NO_RECORDS: what a seeder says of a remote that publishes no bundle. */

@@ -145,12 +145,12 @@ function records (o: { torrent?: boolean, http?: string[], git?: string[], httpM
   }
 }
 
-const ALL = { allowProtocols: DEFAULT_ALLOWED_PROTOCOLS }
+const ALL = { allowProtocols: DEFAULT_ALLOWED_PROTOCOLS, origin: 'https://origin.example/project.git' }
 
 test('planSources: table', async (t) => {
   const brokenHttp = { kind: 'http' as const, ref: RECORD_REFS.http, reason: `${RECORD_REFS.http} line 1: not a URL` }
   const brokenGit = { kind: 'mirror' as const, ref: RECORD_REFS.fetchGit, reason: `${RECORD_REFS.fetchGit} line 2: file:// does not belong in this record (it takes git and ssh)` }
-  const cases: Array<[string, SourceRecords, { order: readonly SourceKind[], allowProtocols: readonly string[] }, Array<Candidate | NotTried>]> = [
+  const cases: Array<[string, SourceRecords, { order: readonly SourceKind[], allowProtocols: readonly string[], origin?: string }, Array<Candidate | NotTried>]> = [
     ['nothing published', records({}), { order: DEFAULT_SOURCE_ORDER, ...ALL }, []],
     ['the default order', records({ torrent: true, http: ['https://b.example/x.bundle'], git: ['git://m.example/x.git'] }), { order: DEFAULT_SOURCE_ORDER, ...ALL }, [
       { kind: 'torrent', url: RECORD_REFS.torrent },
@@ -207,20 +207,33 @@ test('planSources: table', async (t) => {
       { kind: 'mirror', url: 'git://torrent/x.git', staging: 'torrent-2' },
       { kind: 'mirror', url: 'git@http:x.git', staging: 'http-2' }
     ]],
-    ['a skipped mirror takes no name', records({ git: ['git://m.example/a'], httpMirrors: ['https://m.example/b'] }), { order: ['mirror'], allowProtocols: ['https'] }, [
+    // core/address-policy.ts: a source may be as local as the origin, no more
+    ['a public origin: loopback and private sources are not contacted', records({ http: ['http://127.0.0.1:8080/b.bundle', 'https://cdn.example/b.bundle'], git: ['git://10.1.2.3/x.git'] }), { order: ['http', 'mirror'], ...ALL }, [
+      { kind: 'http', url: 'http://127.0.0.1:8080/b.bundle', outcome: 'skipped', reason: 'not contacted: 127.0.0.1 is a loopback address and the origin\'s is public: a source may be as local as the origin, no more' },
+      { kind: 'http', url: 'https://cdn.example/b.bundle' },
+      { kind: 'mirror', url: 'git://10.1.2.3/x.git', outcome: 'skipped', reason: 'not contacted: 10.1.2.3 is a private address and the origin\'s is public: a source may be as local as the origin, no more' }
+    ]],
+    ['an origin on loopback allows them', records({ http: ['http://127.0.0.1:8080/b.bundle'], git: ['git://10.1.2.3/x.git'] }), { order: ['http', 'mirror'], ...ALL, origin: 'http://127.0.0.1:9000/p.git' }, [
+      { kind: 'http', url: 'http://127.0.0.1:8080/b.bundle' },
+      { kind: 'mirror', url: 'git://10.1.2.3/x.git', staging: '10.1.2.3' }
+    ]],
+    ['an HTTP bundle on a port for another protocol is not contacted', records({ http: ['http://cdn.example:25/b.bundle'] }), { order: ['http'], ...ALL }, [
+      { kind: 'http', url: 'http://cdn.example:25/b.bundle', outcome: 'skipped', reason: 'not contacted: port 25 is one browsers refuse for HTTP (it belongs to another protocol)' }
+    ]],
+    ['a skipped mirror takes no name', records({ git: ['git://m.example/a'], httpMirrors: ['https://m.example/b'] }), { order: ['mirror'], allowProtocols: ['https'], origin: ALL.origin }, [
       { kind: 'mirror', url: 'git://m.example/a', outcome: 'skipped', reason: 'protocol git is not allowed (mirror.allowProtocols)' },
       { kind: 'mirror', url: 'https://m.example/b', staging: 'm.example' }
     ]]
   ]
   for (const [name, r, o, want] of cases) {
-    await t.test(name, () => assert.deepEqual(planSources(r, o), want))
+    await t.test(name, () => assert.deepEqual(planSources(r, { origin: ALL.origin, ...o }), want))
   }
 })
 
 test('planSources: property: mirrors\' staging names are distinct, safe, and never a bundle\'s', () => {
   const label = fc.constantFrom('torrent', 'http', 'mirror', 'a', 'b', 'example', 'com', 'x-1')
   const host = fc.array(label, { minLength: 1, maxLength: 2 }).map(a => a.join('.'))
-  const mirror = fc.tuple(fc.constantFrom('git://', 'ssh://git@', 'https://'), host, fc.option(fc.constantFrom(22, 2222, 8080)))
+  const mirror = fc.tuple(fc.constantFrom('git://', 'ssh://git@', 'https://'), host, fc.option(fc.constantFrom(2222, 8080, 9418)))
     .map(([s, h, p]) => `${s}${h}${p === null ? '' : `:${p}`}/x.git`)
   fc.assert(fc.property(fc.array(mirror, { maxLength: 10 }), (urls) => {
     const plan = planSources(records({ git: urls.filter(u => !u.startsWith('https')), httpMirrors: urls.filter(u => u.startsWith('https')) }), { order: ['mirror'], ...ALL })

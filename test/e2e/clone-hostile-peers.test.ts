@@ -8,6 +8,7 @@ import { copyFile, mkdir, open, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { aria2Seed, hasAria2 } from '../helpers/aria2.js'
+import { git } from '../helpers/env.js'
 import { startSilentServer } from '../helpers/silent-server.js'
 import { startStaticServer } from '../helpers/static-server.js'
 import { assertSameAsGitClone, mirrorClone, plainClone, publish, startSeeder } from './clone-support.js'
@@ -86,6 +87,35 @@ test('a web seed that sends corrupt pieces is dropped after its first bad piece'
   assert.ok(report.bytes.webSeed < out.bundle.size, `${String(report.bytes.webSeed)} bytes from the web seed for a bundle of ${String(out.bundle.size)}`)
   await plainClone(w, 'theirs')
   await assertSameAsGitClone(w, 'mine', 'theirs')
+})
+
+test('web seeds and HTTP bundles on loopback are not contacted for an origin that is not on loopback', BOUND, async t => {
+  const w = await makeWorld(t, { spec: SMALL })
+  const silent = await startSilentServer()
+  t.after(async () => await silent.close())
+  const out = await publish(w, ['--web-seed', silent.url('')])   // the torrent's url-list and refs/mirrors/bundle/http name 127.0.0.1
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop())
+  // the same origin under a public-looking name: git resolves it to 127.0.0.1 (http.curloptResolve), the policy sees a public host
+  const port = new URL(w.originUrl).port
+  await git(['config', '--global', 'http.curloptResolve', `origin.example:${port}:127.0.0.1`], { cwd: w.dir, env: w.env })
+  const origin = `http://origin.example:${port}/project.git`
+
+  // before: the url-list's loopback web seed was asked (and, silent, held pieces), whatever the origin
+  const { report, stderr } = await mirrorClone(w, [...w.net, '--timeout', '30', origin, 'mine'])
+  t.diagnostic(JSON.stringify(report.attempts))
+  assert.equal(report.method, 'torrent', stderr)
+  const quoted = silent.url('').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  assert.match(stderr, new RegExp(`not using web seed ${quoted}\\S*: 127\\.0\\.0\\.1 is a loopback address and the origin's is public`))
+  assert.equal(silent.connections, 0, 'the loopback web seed was never contacted')
+  assert.ok(out.bundle.size > 0)
+
+  // and a torrent that cannot be used leaves the HTTP record to the same rule: skipped, not contacted
+  const http = await mirrorClone(w, [...w.net, '--sources', 'http', origin, 'mine2'])
+  assert.equal(http.report.method, 'origin')
+  assert.equal(http.report.attempts[0].outcome, 'skipped')
+  assert.match(http.report.attempts[0].reason, /^not contacted: 127\.0\.0\.1 is a loopback address and the origin's is public/)
+  assert.equal(silent.connections, 0)
 })
 
 /** Every byte of the file inverted, in place: the same size, every piece wrong. */

@@ -103,6 +103,11 @@ test('redirects: followed to http(s), not to a scheme the caller does not allow;
   await assert.rejects(downloadToFile(`${base}/to-http`, path.join(s.dir, 'out2'), { ...OPTS, allowProtocols: ['https'] }),
     (err: unknown) => isMirrorError(err, 'HTTP_FAILED') && /redirects to a http URL, which is not allowed/.test(err.message))
   await assert.rejects(downloadToFile(`${base}/missing`, path.join(s.dir, 'out3'), OPTS), (err: unknown) => isMirrorError(err, 'HTTP_FAILED') && /answered 404/.test(err.message))
+  // the caller's address policy sees every hop: a redirect it refuses is not followed, and nothing is asked there
+  const before = s.requests().length
+  await assert.rejects(downloadToFile(`${base}/ok`, path.join(s.dir, 'out4'), { ...OPTS, checkRedirect: u => u.port === new URL(target).port ? 'not there' : null }),
+    (err: unknown) => isMirrorError(err, 'HTTP_FAILED') && new RegExp(`redirects to 127\\.0\\.0\\.1:\\d+, which is not contacted: not there$`).test(err.message))
+  assert.equal(s.requests().length, before)
 })
 
 test('a server that accepts the connection and never answers: DOWNLOAD_STALLED after the window', { timeout: 20_000 }, async t => {

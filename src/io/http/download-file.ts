@@ -31,6 +31,8 @@ export interface HttpDownloadOptions {
   tally?: { bytes: number }
   /** URL schemes a redirect may lead to (default http and https; others are never followed). */
   allowProtocols?: readonly string[]
+  /** Why a redirect must not be followed to this URL, or null to follow it. */
+  checkRedirect?: (url: URL) => string | null
 }
 
 /**
@@ -61,12 +63,12 @@ export async function downloadToFile (url: string, file: string, o: HttpDownload
   }, 250)
   try {
     const allowed = (o.allowProtocols ?? ['http', 'https']).filter(p => p === 'http' || p === 'https')
-    let res = await request(url, have, signal, allowed)
+    let res = await request(url, have, signal, allowed, o.checkRedirect)
     let accepted = await accept(res, url, file, have, o.maxBytes)
     if (accepted === 'restart') {
       // the part on disk does not continue what the server has now (it changed): start again from nothing
       await truncate(file, 0)
-      res = await request(url, 0, signal, allowed)
+      res = await request(url, 0, signal, allowed, o.checkRedirect)
       const again = await accept(res, url, file, 0, o.maxBytes)
       if (again === 'restart') throw new MirrorError('HTTP_FAILED', `${url} answered a whole-file request with a part`, { url })
       accepted = again
@@ -140,7 +142,7 @@ export function parseContentRange (header: string | undefined): { start: number 
 }
 
 /** GET with a Range from `from` when there is a part, following redirects to allowed http(s) URLs. */
-async function request (url: string, from: number, signal: AbortSignal, allowed: string[]): Promise<IncomingMessage> {
+async function request (url: string, from: number, signal: AbortSignal, allowed: string[], check?: (url: URL) => string | null): Promise<IncomingMessage> {
   let target = new URL(url)
   for (let hops = 0; ; hops++) {
     const res = await get(target, from, signal)
@@ -150,6 +152,8 @@ async function request (url: string, from: number, signal: AbortSignal, allowed:
     if (hops >= MAX_REDIRECTS) throw new MirrorError('HTTP_FAILED', `${url}: more than ${MAX_REDIRECTS} redirects`, { url })
     const next = new URL(location, target)
     if (!allowed.includes(next.protocol.slice(0, -1))) throw new MirrorError('HTTP_FAILED', `${url} redirects to a ${next.protocol.slice(0, -1)} URL, which is not allowed`, { url })
+    const refusal = check?.(next) ?? null
+    if (refusal !== null) throw new MirrorError('HTTP_FAILED', `${url} redirects to ${next.host}, which is not contacted: ${refusal}`, { url })
     debug('%s redirects to %s', target.href, next.href)
     target = next
   }
