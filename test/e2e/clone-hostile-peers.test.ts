@@ -35,6 +35,18 @@ test('a web seed that never answers holds no piece for long: the clone comes fro
   assert.ok(report.bytes.swarm >= out.bundle.size)
   await plainClone(w, 'theirs')
   await assertSameAsGitClone(w, 'mine', 'theirs')
+
+  // the same through a magnet record whose ws= names the silent server (an as= is read the same way)
+  const magnet = `magnet:?xt=urn:btih:${String(out.infoHash)}&tr=${encodeURIComponent(w.tracker.announceUrl)}&ws=${encodeURIComponent(silent.url(out.bundle.file))}\n`
+  const oid = await git(['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: magnet })
+  await git(['update-ref', 'refs/mirrors/bundle/magnet', oid], { cwd: w.origin, env: w.env })
+  await git(['update-ref', '-d', 'refs/mirrors/bundle/torrent'], { cwd: w.origin, env: w.env })
+  const seen = silent.connections
+  const viaMagnet = await mirrorClone(w, [...w.net, '--sources', 'torrent', '--timeout', '30', '--cache', path.join(w.dir, 'cache-magnet'), w.originUrl, 'mine-magnet'])
+  assert.equal(viaMagnet.report.method, 'torrent', viaMagnet.stderr)
+  assert.ok(silent.connections > seen, 'the magnet\'s web seed was asked')
+  assert.match(viaMagnet.stderr, /is not answering; asking other sources/)
+  await assertSameAsGitClone(w, 'mine-magnet', 'theirs')
 })
 
 test('a peer that sends corrupt pieces is banned after its first bad piece: the clone comes from the honest seeder', { ...BOUND, skip: hasAria2() ? false : 'aria2c is not installed' }, async t => {
