@@ -64,6 +64,8 @@ const HEX64 = /^[0-9a-f]{64}$/
 const HEX40 = /^[0-9a-f]{40}$/
 /** At most 15 digits: every such number is a safe integer. */
 const DECIMAL = /^(0|[1-9][0-9]{0,14})$/
+/** The largest number DECIMAL reads: what the encoder may write, so that what it signs parses back. */
+const MAX_DECIMAL = 999_999_999_999_999
 
 /** The text a signer signs: everything up to the signature line. */
 export function encodeUnsigned (f: PushObjectFields, signer: PublicKey): Buffer {
@@ -193,17 +195,18 @@ function checkFields (f: PushObjectFields): void {
 /** What is wrong with fields that parse one by one but not together. */
 function fieldProblem (f: PushObjectFields): string | null {
   if (!PROJECT.test(f.project)) return 'project is not a project name'
-  if (!Number.isSafeInteger(f.sequence) || f.sequence < 1) return 'sequence must be 1 or more'
-  if (!Number.isSafeInteger(f.created) || !Number.isSafeInteger(f.expires)) return 'times must be whole seconds'
+  const decimal = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n <= MAX_DECIMAL
+  if (!decimal(f.sequence) || f.sequence < 1) return 'sequence must be 1 or more, at most 15 digits'
+  if (!decimal(f.created) || !decimal(f.expires)) return 'times must be whole seconds from 0, at most 15 digits'
   if (f.expires <= f.created) return 'expires is not after created'
   if (!HEX64.test(f.prev)) return 'prev is not 64 hex digits'
   if (f.sequence === 1 && f.prev !== ZERO_ID) return 'sequence 1 has a prev other than zeros'
   if (f.sequence > 1 && f.prev === ZERO_ID) return `sequence ${f.sequence} has no prev`
   if (!HEX64.test(f.bundle.sha256) || !HEX40.test(f.bundle.infoHash)) return 'bundle digest or infohash is malformed'
-  if (!Number.isSafeInteger(f.bundle.size) || f.bundle.size <= 0) return 'bundle size must be positive'
+  if (!decimal(f.bundle.size) || f.bundle.size <= 0) return 'bundle size must be positive, at most 15 digits'
   if (f.reverseIndex != null && f.index == null) return 'a reverse index without an index'
   for (const d of [f.index, f.reverseIndex]) {
-    if (d != null && (!HEX64.test(d.sha256) || !Number.isSafeInteger(d.size) || d.size <= 0)) return 'an index digest or size is malformed'
+    if (d != null && (!HEX64.test(d.sha256) || !decimal(d.size) || d.size <= 0)) return 'an index digest or size is malformed'
   }
   if (f.refs.length === 0) return 'lists no refs'
   return null

@@ -34,16 +34,34 @@ export function formatUrlList (urls: string[]): string {
   return urls.map(u => `${u}\n`).join('')
 }
 
-/** The magnet record: exactly one magnet URI with a BitTorrent v1 infohash. */
+/** The parameters of a magnet record that a download uses; each kept at most MAX_MAGNET_VALUES times. */
+const MAGNET_KEPT = ['dn', 'tr', 'ws', 'as'] as const
+export const MAX_MAGNET_VALUES = 64
+
+/**
+ * The magnet record: exactly one magnet URI with a BitTorrent v1 infohash.
+ * `uri` is the record reduced to what a download uses: that infohash (the
+ * first urn:btih:, the one named in `infoHash`), and at most 64 each of
+ * dn, tr, ws and as, as written. Everything else goes before a magnet
+ * library sees it: xs (never fetched), x.pe, and so= (magnet-uri expands
+ * `so=0-4294967294` into an array of 2^32 numbers, and the process dies).
+ */
 export function parseMagnetRecord (blob: string, ref: string): { uri: string, infoHash: string } {
   const lines = entries(blob)
   if (lines.length !== 1) throw new MirrorError('BAD_RECORD', `${ref}: expected one magnet URI, found ${lines.length} lines`, { ref })
   const { line, no } = lines[0]!
   if (!line.startsWith('magnet:?')) badRecord(ref, no, 'not a magnet URI')
-  const xt = new URLSearchParams(line.slice('magnet:?'.length)).getAll('xt')
-  const btih = xt.map(v => /^urn:btih:([0-9a-fA-F]{40})$/.exec(v)?.[1]).find(Boolean)
+  const params = line.slice('magnet:?'.length).split('&').map(p => ({ key: p.slice(0, p.includes('=') ? p.indexOf('=') : p.length).toLowerCase(), text: p }))
+  let btih: string | undefined
+  for (const p of params.filter(p => p.key === 'xt')) {
+    let value: string
+    try { value = decodeURIComponent(p.text.slice(3)) } catch { continue }
+    btih ??= /^urn:btih:([0-9a-fA-F]{40})$/.exec(value)?.[1]
+  }
   if (btih === undefined) badRecord(ref, no, 'no urn:btih: infohash (40 hex digits)')
-  return { uri: line, infoHash: btih.toLowerCase() }
+  const infoHash = btih.toLowerCase()
+  const kept = MAGNET_KEPT.flatMap(key => params.filter(p => p.key === key).slice(0, MAX_MAGNET_VALUES).map(p => p.text))
+  return { uri: ['magnet:?xt=urn:btih:' + infoHash, ...kept].join('&'), infoHash }
 }
 
 /**

@@ -38,7 +38,8 @@ function unsafe (ref: string, why: string): never {
 }
 
 function text (v: unknown): string | undefined {
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8')
+  // ArrayBuffer.isView, not instanceof: bencode decodes a "__proto__" key into an object whose prototype is bytes
+  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8')
   return typeof v === 'string' ? v : undefined
 }
 
@@ -103,7 +104,7 @@ export function checkBundleTorrent (info: RawInfo, opts: { maxSize: number, ref:
   }
   const pieceCount = Math.ceil(total / pieceLength)
   const pieces = info.pieces
-  if (!(pieces instanceof Uint8Array) || pieces.length !== pieceCount * 20) {
+  if (!ArrayBuffer.isView(pieces) || pieces.byteLength !== pieceCount * 20) {
     unsafe(ref, `piece table does not match the length (${pieceCount} pieces expected)`)
   }
   return { name, length, pieceLength, pieceCount, bundlePath, push, index, reverseIndex }

@@ -62,18 +62,22 @@ test('formatUrlList: one a line, round trip through parseUrlList', async (t) => 
 })
 
 test('parseMagnetRecord: accepted blobs', async (t) => {
+  // uri: the record reduced to what a download uses (the infohash, then dn, tr, ws, as as written)
+  const plain = `magnet:?xt=urn:btih:${HASH}`
   const cases: Array<[string, string, string]> = [
-    ['plain', `magnet:?xt=urn:btih:${HASH}\n`, HASH],
-    ['upper-case hash is lower-cased', `magnet:?xt=urn:btih:${HASH.toUpperCase()}`, HASH],
-    ['with name, trackers and web seed', `magnet:?xt=urn:btih:${HASH}&dn=repo-abc.bundle&tr=udp%3A%2F%2Ft.example%3A1337&ws=https%3A%2F%2Fw.example%2F\n`, HASH],
-    ['comments and blank lines around', `# published by mirror-publish\n\n  magnet:?xt=urn:btih:${HASH}  \n\n`, HASH],
-    ['btih after another xt', `magnet:?xt=urn:btmh:1220${'0'.repeat(64)}&xt=urn:btih:${HASH}`, HASH]
+    ['plain', `${plain}\n`, plain],
+    ['upper-case hash is lower-cased', `magnet:?xt=urn:btih:${HASH.toUpperCase()}`, plain],
+    ['with name, trackers and web seed', `${plain}&dn=repo-abc.bundle&tr=udp%3A%2F%2Ft.example%3A1337&ws=https%3A%2F%2Fw.example%2F\n`, `${plain}&dn=repo-abc.bundle&tr=udp%3A%2F%2Ft.example%3A1337&ws=https%3A%2F%2Fw.example%2F`],
+    ['comments and blank lines around', `# published by mirror-publish\n\n  ${plain}  \n\n`, plain],
+    ['btih after another xt', `magnet:?xt=urn:btmh:1220${'0'.repeat(64)}&xt=urn:btih:${HASH}`, plain],
+    ['the first btih of two', `${plain}&xt=urn:btih:${'f'.repeat(40)}`, plain],
+    // magnet-uri expands so= ranges into arrays (so=0-4294967294 killed the process); xs is never fetched; x.pe unused
+    ['so=, xs= and x.pe= dropped', `magnet:?so=0-4294967294&xt=urn:btih:${HASH}&xs=http%3A%2F%2Fx.example%2Fa&x.pe=10.0.0.1%3A6881&as=http%3A%2F%2Fa.example%2Fb`, `${plain}&as=http%3A%2F%2Fa.example%2Fb`],
+    ['at most 64 trackers', `${plain}${'&tr=udp%3A%2F%2Ft.example%3A1'.repeat(70)}`, `${plain}${'&tr=udp%3A%2F%2Ft.example%3A1'.repeat(64)}`]
   ]
-  for (const [name, blob, infoHash] of cases) {
+  for (const [name, blob, uri] of cases) {
     await t.test(name, () => {
-      const r = parseMagnetRecord(blob, 'refs/mirrors/bundle/magnet')
-      assert.equal(r.infoHash, infoHash)
-      assert.equal(r.uri, blob.split('\n').map(l => l.trim()).find(l => l.startsWith('magnet:')))
+      assert.deepEqual(parseMagnetRecord(blob, 'refs/mirrors/bundle/magnet'), { uri, infoHash: HASH })
     })
   }
 })

@@ -1,6 +1,8 @@
 import bencode from 'bencode'
 import type { ParsedMagnet, ParsedTorrent } from 'parse-torrent'
+import { bencodeProblem } from '../../core/bencode-check.js'
 import { MirrorError } from '../../core/errors.js'
+import { parseMagnetRecord } from '../../core/records.js'
 import { infoHashOf, torrentInfo, type TorrentContent } from '../../core/torrent-info.js'
 import { VERSION } from '../../core/version.js'
 
@@ -68,6 +70,8 @@ export function encodeTorrent (c: TorrentContent, o: { trackers: string[], webSe
  * string: parse-torrent would treat one as a path, a magnet or a URL.
  */
 export async function readTorrent (bytes: Uint8Array, what: string): Promise<ParsedTorrent> {
+  const problem = bencodeProblem(bytes)   // before the decoder, which some bytes hang (core/bencode-check.ts)
+  if (problem !== null) throw new MirrorError('BAD_RECORD', `${what} does not parse as a torrent (bencoding: ${problem})`, { what })
   try {
     const parsed = await (await loadParser()).default(bytes)
     if (parsed.info === undefined || typeof parsed.infoHash !== 'string') throw new Error('no info dictionary')
@@ -85,9 +89,10 @@ export interface MagnetSource { infoHash: string, announce: string[], urlList: s
  * trackers and http(s) web seeds are kept.
  */
 export async function readMagnet (uri: string, what: string): Promise<MagnetSource> {
+  const reduced = parseMagnetRecord(uri, what).uri   // only what a download uses reaches magnet-uri (core/records.ts)
   let parsed: ParsedMagnet
   try {
-    parsed = await (await loadParser()).default(uri)
+    parsed = await (await loadParser()).default(reduced)
   } catch (err) {
     throw new MirrorError('BAD_RECORD', `${what} is not a magnet URI (${(err as Error).message})`, { what })
   }
