@@ -11,7 +11,7 @@ import { downloadHttpBundle } from '../source/download-http-bundle.js'
 import { adoptPack, startIndexing, stopStreaming, type Indexing, type Streaming } from '../source/index-stream.js'
 import { stageBundle, stagingRefs } from '../source/stage-bundle.js'
 import { stageSignedPack } from '../source/stage-signed-pack.js'
-import { checkTorrentRecord, readTorrentRecord, screenWebSeeds } from '../source/torrent-source.js'
+import { checkTorrentRecord, readTorrentRecord, screenAddresses } from '../source/torrent-source.js'
 import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
 import { bundleSpace } from '../source/bundle-space.js'
 import { freeOnFullDisk } from '../source/free-on-full-disk.js'
@@ -52,8 +52,8 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       const record = await readTorrentRecord(ctx.origin.records, ctx.origin.url)
       if (record === null) throw new Error('a torrent candidate without a torrent record')
       meter.infoHash = record.infoHash
-      const screened = screenWebSeeds(checkTorrentRecord(record, { maxSize: ctx.maxSize }), ctx.origin.url)
-      for (const r of screened.refused) ctx.onNotice?.(`not using web seed ${r.url}: ${r.reason}`)
+      const screened = screenAddresses(checkTorrentRecord(record, { maxSize: ctx.maxSize }), ctx.origin.url, { userTrackers: ctx.swarm.net.trackers !== null })
+      for (const r of screened.refused) ctx.onNotice?.(`not using ${r.what} ${r.url}: ${r.reason}`)
       const source = screened.source
       if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
       const short = source.kind === 'torrent' ? await bundleSpace(ctx.store, ctx.destDir, source.infoHash, source.shape) : null

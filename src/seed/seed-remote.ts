@@ -1,6 +1,6 @@
 import type { OnProgress } from '../core/progress.js'
 import { downloadBundle } from '../source/download-bundle.js'
-import { checkTorrentRecord, noBundle, readTorrentRecord, screenWebSeeds } from '../source/torrent-source.js'
+import { checkTorrentRecord, noBundle, readTorrentRecord, screenAddresses } from '../source/torrent-source.js'
 import { fetchRecordsVia } from '../io/git/fetch-records.js'
 import type { Git } from '../io/git/run-git.js'
 import { storeDownload } from '../source/store-download.js'
@@ -47,8 +47,8 @@ export async function seedRemote (
   const signed = trust !== null && records.push !== undefined ? (await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${url}`)).po : null
   const record = await readTorrentRecord(records, url)
   if (record === null) throw noBundle(url)
-  // web seeds this machine must not contact (core/address-policy.ts) are left out of the download
-  const { source } = screenWebSeeds(checkTorrentRecord(record, { maxSize: o.maxSize }), url)
+  // web seeds and trackers this machine must not contact (core/address-policy.ts) are left out of the download
+  const { source } = screenAddresses(checkTorrentRecord(record, { maxSize: o.maxSize }), url, { userTrackers: seeder.swarm.net.trackers !== null })
   if (trust !== null) checkSource(trust, source, signed, url)
   const bundle = await downloadBundle({ swarm: seeder.swarm, store }, source, o)
   let entry: StoredBundle

@@ -47,20 +47,25 @@ export function checkTorrentRecord (r: TorrentRecord, o: { maxSize: number }): T
 
 /**
  * The source without the web seeds (a torrent's url-list, a magnet's ws=
- * and as=) this machine must not contact for a clone of `origin`
- * (core/address-policy.ts), and those left out, with why.
+ * and as=) and trackers (its announce list, a magnet's tr=) this machine
+ * must not contact for a clone of `origin` (core/address-policy.ts), and
+ * those left out, with what they were and why. Trackers the user
+ * configured (--tracker, mirror.tracker) replace the torrent's and are
+ * theirs to choose.
  */
-export function screenWebSeeds (s: TorrentSource, origin: string): { source: TorrentSource, refused: Array<{ url: string, reason: string }> } {
-  const urls = s.kind === 'torrent' ? s.parsed.urlList ?? [] : s.magnet.urlList
-  const refused: Array<{ url: string, reason: string }> = []
-  const kept = urls.filter(u => {
+export function screenAddresses (s: TorrentSource, origin: string, o: { userTrackers: boolean }): { source: TorrentSource, refused: Array<{ what: 'web seed' | 'tracker', url: string, reason: string }> } {
+  const refused: Array<{ what: 'web seed' | 'tracker', url: string, reason: string }> = []
+  const screen = (what: 'web seed' | 'tracker', urls: string[]): string[] => urls.filter(u => {
     let reason: string | null
     try { reason = addressRefusal(new URL(u), origin) } catch { reason = 'is not a URL' }
-    if (reason !== null) refused.push({ url: u, reason })
+    if (reason !== null) refused.push({ what, url: u, reason })
     return reason === null
   })
+  const from = s.kind === 'torrent' ? s.parsed : s.magnet
+  const urlList = screen('web seed', from.urlList ?? [])
+  const announce = o.userTrackers ? from.announce ?? [] : screen('tracker', from.announce ?? [])
   if (refused.length === 0) return { source: s, refused }
-  return { source: s.kind === 'torrent' ? { ...s, parsed: { ...s.parsed, urlList: kept } } : { ...s, magnet: { ...s.magnet, urlList: kept } }, refused }
+  return { source: s.kind === 'torrent' ? { ...s, parsed: { ...s.parsed, urlList, announce } } : { ...s, magnet: { ...s.magnet, urlList, announce } }, refused }
 }
 
 /** NO_RECORDS: what a seeder says of a remote that publishes no bundle. */

@@ -12,7 +12,7 @@ import { git } from '../helpers/env.js'
 import { startSilentServer } from '../helpers/silent-server.js'
 import { startStaticServer } from '../helpers/static-server.js'
 import { assertSameAsGitClone, mirrorClone, plainClone, publish, startSeeder } from './clone-support.js'
-import { makeWorld } from './world.js'
+import { makeWorld, QUIET_NET } from './world.js'
 
 const SMALL = { binaryFiles: 3, binaryBytes: 512 << 10 }
 const BOUND = { timeout: 180_000 }
@@ -128,6 +128,14 @@ test('web seeds and HTTP bundles on loopback are not contacted for an origin tha
   assert.equal(http.report.attempts[0].outcome, 'skipped')
   assert.match(http.report.attempts[0].reason, /^not contacted: 127\.0\.0\.1 is a loopback address and the origin's is public/)
   assert.equal(silent.connections, 0)
+
+  // without --tracker, the torrent's own tracker (on 127.0.0.1) is under the same rule: not announced to
+  const leechers = (): number => w.tracker.announces.filter(a => a.left > 0).length
+  const before = leechers()
+  const noTracker = await mirrorClone(w, [...QUIET_NET, '--sources', 'torrent', '--timeout', '3', origin, 'mine3'])
+  assert.equal(noTracker.report.method, 'origin')
+  assert.match(noTracker.stderr, /not using tracker http:\/\/127\.0\.0\.1:\d+\/announce: 127\.0\.0\.1 is a loopback address and the origin's is public/)
+  assert.equal(leechers(), before, 'no announce from the clone')
 })
 
 /** Every byte of the file inverted, in place: the same size, every piece wrong. */

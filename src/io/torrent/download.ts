@@ -113,11 +113,12 @@ export async function downloadTorrent (client: TorrentClient, source: ParsedTorr
         const stalled = watch.sample(now, got)
         if (stalled === null) return
         const seconds = Math.round(o.stallTimeoutMs / 1000)
+        const kept = torrent.progress > 0 ? '; the partial download is kept' : ''   // nothing verified, nothing to resume: its directory goes
         reject(new MirrorError('DOWNLOAD_STALLED',
           !torrent.ready
             ? `no peer sent the torrent's metadata within ${seconds} s`
             : stalled.got === 0
-              ? `no data for ${seconds} s from any peer or web seed (${torrent.numPeers} peers); the partial download is kept`
+              ? `no data for ${seconds} s from any peer or web seed (${torrent.numPeers} peers)${kept}`
               : `too slow: ${formatBytes(stalled.got)} in ${seconds} s from ${torrent.numPeers} peers and web seeds, under the minimum of ${formatRate(stalled.needed / (stalled.windowMs / 1000))}; the partial download is kept`,
           { infoHash: what, downloaded: got }))
       }, 500)
