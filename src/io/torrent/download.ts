@@ -8,8 +8,8 @@ import type { TorrentClient } from './client.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
 import { readInOrder } from './read-in-order.js'
 import { windowRarest, WINDOWED_STRATEGY } from './piece-window.js'
-import { trackTransfers, type TransferStats } from './transfer-stats.js'
 import { guardPeers } from './peer-guard.js'
+import { trackTransfers, type TransferStats } from './transfer-stats.js'
 
 const debug = createDebug('mirror:download')
 
@@ -46,7 +46,6 @@ export interface DownloadOptions {
   /** A line for the user: a peer banned, a web seed not answering. */
   onNotice?: (line: string) => void
 }
-
 
 export interface Downloaded {
   torrent: Torrent
