@@ -24,8 +24,10 @@ export interface Transmission {
 
 /**
  * transmission-cli on `torrentFile`, saving into `downloadDir`: with the
- * complete file there (checked with -v), it seeds it; without, it downloads
- * it from the torrent's trackers' peers, then seeds.
+ * complete file there (a new torrent's data is verified on its own), it
+ * seeds it; without, it downloads it from the torrent's trackers' peers,
+ * then seeds. Not -v: a verification of nothing can leave the torrent
+ * stopped for a moment, and transmission-cli exits when it sees that.
  */
 export async function startTransmission (torrentFile: string, downloadDir: string, o: { env: NodeJS.ProcessEnv, configDir: string }): Promise<Transmission> {
   const port = await freePort()
@@ -44,7 +46,7 @@ export async function startTransmission (torrentFile: string, downloadDir: strin
     'blocklist-enabled': false,
     'message-level': 2
   }, null, 2))
-  const p: Running = startProcess('transmission-cli', ['-g', o.configDir, '-w', downloadDir, '-p', String(port), '-M', '-v', torrentFile], { cwd: downloadDir, env: { ...o.env, HOME: o.configDir } })
+  const p: Running = startProcess('transmission-cli', ['-g', o.configDir, '-w', downloadDir, '-p', String(port), '-M', torrentFile], { cwd: downloadDir, env: { ...o.env, HOME: o.configDir } })
   return {
     port,
     // its status line is redrawn with \r, never ended: the text so far is read, not lines
