@@ -107,7 +107,7 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
       return await plainClone(unusable)
     }
 
-    const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dest.dir, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }) })
+    const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dest.dir, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }).catch(async (err: unknown) => { await dest.clear(); throw err }) })
     await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
     throwIfAborted(a.signal)
     if (!ctx.initialised()) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
@@ -144,7 +144,8 @@ function cloneContext (
     git: deps.git,
     store: deps.store,
     swarm: deps.swarm,
-    repo: async () => await (repo ??= o.init()),
+    // a failed init (a full disk) leaves no half repository: the next call, or a plain git clone, starts afresh
+    repo: async () => await (repo ??= o.init().catch(async (err: unknown) => { repo = null; throw err })),
     initialised: () => repo !== null,
     dropGitTemp: async () => {
       const made = repo === null ? null : await repo.catch(() => null)

@@ -52,6 +52,11 @@ export class Destination {
       await rm(this.dir, { recursive: true, force: true })
       return
     }
+    await this.clear()
+  }
+
+  /** Empties the directory, which stays claimed: for a clone that starts over (a plain git clone into it). */
+  async clear (): Promise<void> {
     for (const name of await readdir(this.dir).catch(() => [])) {
       await rm(path.join(this.dir, name), { recursive: true, force: true })
     }

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Git, gitReason } from '../../src/io/git/run-git.js'
+import { isMirrorError } from '../../src/core/errors.js'
+import { mountSmallDisk } from '../helpers/small-disk.js'
 import { sandbox } from './git-sandbox.js'
 
 test('Git.run: stdout, stderr and code of a success', async (t) => {
@@ -226,3 +228,19 @@ async function running_ (pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
   return stat !== '' && !/^\d+ \(.*\) Z /.test(stat)
 }
+
+test('Git.run: on a full disk, a failure whose message does not say so (git config) is NO_SPACE', { timeout: 30_000 }, async (t) => {
+  const disk = await mountSmallDisk(t, 1 << 20)
+  if (typeof disk !== 'string') { t.skip(disk.skip); return }
+  const sb = await sandbox(t)
+  const repo = path.join(disk, 'repo')
+  await new Git(disk, sb.env).run(['init', '--quiet', repo])
+  await writeFile(path.join(disk, 'filler'), Buffer.alloc(0))
+  // fill the disk to the last block
+  await assert.rejects(appendFile(path.join(disk, 'filler'), Buffer.alloc(2 << 20)))
+  await assert.rejects(new Git(repo, sb.env).run(['config', 'remote.origin.url', 'https://example.org/x.git']), (err: unknown) => {
+    assert.ok(isMirrorError(err, 'NO_SPACE'), String(err))
+    assert.match(err.message, /^git config failed: .*\(\d+ bytes free on its disk\)$/)
+    return true
+  })
+})

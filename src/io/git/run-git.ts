@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, statfsSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
@@ -79,7 +79,7 @@ export class Git {
     child.stdin!.end(opts.input ?? '')
     if (opts.onStderr !== undefined) child.stderr!.on('data', (b: Buffer) => opts.onStderr!(b.toString('utf8')))
     const done = this.wait(child, args, opts.timeoutMs).then(({ code, stderr }) => {
-      if (code !== 0) throw gitFailed(args, { stdout: '', stderr, code, packBytes: 0 })
+      if (code !== 0) throw gitFailed(args, { stdout: '', stderr, code, packBytes: 0 }, this.cwd)
     })
     return { child, done }
   }
@@ -105,7 +105,7 @@ export class Git {
     const { code, stderr } = await this.wait(child, args, opts.timeoutMs, opts.signal)
     await fed
     if (inputError !== null) throw inputError
-    if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code, packBytes })
+    if (code !== 0 && !(opts.okCodes ?? []).includes(code)) throw gitFailed(args, { stdout: '', stderr, code, packBytes }, this.cwd)
     return { stdout: Buffer.concat(out), stderr, code, packBytes }
   }
 
@@ -193,8 +193,29 @@ export function subcommand (args: string[]): string {
   return args[0] ?? ''
 }
 
-/** GIT_FAILED, or NO_SPACE / LOCAL_IO when git says this machine's disk refused (its strerror text, under LC_ALL=C). */
-function gitFailed (args: string[], r: GitResult): MirrorError {
+/**
+ * GIT_FAILED, or NO_SPACE / LOCAL_IO when git says this machine's disk
+ * refused (its strerror text, under LC_ALL=C). Some of git's messages do
+ * not say why ("failed to write new configuration file ...config.lock" on
+ * a full disk): a failure where git ran on a file system with under
+ * NEARLY_FULL bytes free is NO_SPACE too.
+ */
+function gitFailed (args: string[], r: GitResult, cwd: string): MirrorError {
   const reason = gitReason(r.stderr) || `exit status ${r.code}`
-  return new MirrorError(localFailure({ stderr: r.stderr }) ?? 'GIT_FAILED', `git ${subcommand(args)} failed: ${reason}`, { args, code: r.code, stderr: r.stderr })
+  const free = localFailure({ stderr: r.stderr }) === null ? freeBytes(cwd) : null
+  const code = localFailure({ stderr: r.stderr }) ?? (free !== null && free < NEARLY_FULL ? 'NO_SPACE' : 'GIT_FAILED')
+  const note = code === 'NO_SPACE' && free !== null && free < NEARLY_FULL ? ` (${free} bytes free on its disk)` : ''
+  return new MirrorError(code, `git ${subcommand(args)} failed: ${reason}${note}`, { args, code: r.code, stderr: r.stderr })
+}
+
+/** Under this much free space, a write can fail anywhere: a disk this full is why git failed. */
+const NEARLY_FULL = 256 * 1024
+
+function freeBytes (dir: string): number | null {
+  try {
+    const fs = statfsSync(dir)
+    return fs.bavail * fs.bsize
+  } catch {
+    return null
+  }
 }
