@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs'
 import { stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import type { Space } from '../../core/disk-space.js'
@@ -17,5 +18,15 @@ export async function spaceAt (dir: string): Promise<Space> {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at) throw err
       at = parent
     }
+  }
+}
+
+/** The free bytes of the file system `dir` (which exists) is on, at once; null when it cannot be read. */
+export function freeBytesSync (dir: string): number | null {
+  try {
+    const fs = statfsSync(dir)
+    return fs.bavail * fs.bsize
+  } catch {
+    return null
   }
 }

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, statfsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
 import { localFailure, MirrorError } from '../../core/errors.js'
+import { freeBytesSync } from '../fs/free-space.js'
 
 const debug = createDebug('mirror:git')
 
@@ -202,20 +203,14 @@ export function subcommand (args: string[]): string {
  */
 function gitFailed (args: string[], r: GitResult, cwd: string): MirrorError {
   const reason = gitReason(r.stderr) || `exit status ${r.code}`
-  const free = localFailure({ stderr: r.stderr }) === null ? freeBytes(cwd) : null
-  const code = localFailure({ stderr: r.stderr }) ?? (free !== null && free < NEARLY_FULL ? 'NO_SPACE' : 'GIT_FAILED')
-  const note = code === 'NO_SPACE' && free !== null && free < NEARLY_FULL ? ` (${free} bytes free on its disk)` : ''
+  const said = localFailure({ stderr: r.stderr })
+  const free = said === null ? freeBytesSync(cwd) : null
+  const full = free !== null && free < NEARLY_FULL
+  const code = said ?? (full ? 'NO_SPACE' : 'GIT_FAILED')
+  const note = full ? ` (${free} bytes free on its disk)` : ''
   return new MirrorError(code, `git ${subcommand(args)} failed: ${reason}${note}`, { args, code: r.code, stderr: r.stderr })
 }
 
 /** Under this much free space, a write can fail anywhere: a disk this full is why git failed. */
 const NEARLY_FULL = 256 * 1024
 
-function freeBytes (dir: string): number | null {
-  try {
-    const fs = statfsSync(dir)
-    return fs.bavail * fs.bsize
-  } catch {
-    return null
-  }
-}

@@ -66,15 +66,11 @@ export interface PeerGuardOptions {
   limitMs: number
   /** A line for the user: a source banned, a web seed not answering. */
   onNotice?: ((line: string) => void) | undefined
-  /** The clock (ms); tests pass their own. */
-  now?: () => number
 }
 
 export interface PeerGuard {
   /** Looks at the web seeds' requests; call it every half second or so. */
   tick (): void
-  /** The sources banned while guarding this torrent (IP addresses, web seed URLs). */
-  readonly banned: string[]
   stop (): void
 }
 
@@ -93,9 +89,7 @@ export function guardPeers (webtorrent: Torrent, o: PeerGuardOptions): PeerGuard
   const torrent = webtorrent as unknown as GuardedTorrent
   const client = torrent.client
   const bans = peerBansOf(client as unknown as TorrentClient)
-  const now = o.now ?? Date.now
   const strikes = new Strikes()
-  const banned: string[] = []
   /** who sent blocks of each piece not yet verified */
   const senders = new Map<number, Set<string>>()
   /** a web seed wire's URL */
@@ -135,7 +129,6 @@ export function guardPeers (webtorrent: Torrent, o: PeerGuardOptions): PeerGuard
   }
 
   function ban (source: string): void {
-    banned.push(source)
     if (/^https?:\/\//.test(source)) {
       bannedSeeds.add(source)
       torrent.removePeer(source)
@@ -170,10 +163,9 @@ export function guardPeers (webtorrent: Torrent, o: PeerGuardOptions): PeerGuard
   torrent.on('warning', onWarning)
 
   return {
-    banned,
     tick () {
       if (stopped || torrent.destroyed || !torrent.ready || torrent.done) return
-      const t = now()
+      const t = Date.now()
       const pending: PendingRequest[] = []
       for (const wire of torrent.wires) {
         const seed = wire.type === 'webSeed' ? seedOf.get(wire) : undefined
