@@ -14,6 +14,7 @@ import { Git } from '../io/git/run-git.js'
 import { defaultCacheDir } from '../io/store/cache-dir.js'
 import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
+import { addGitCloneOptions, gitCloneChoices } from './git-clone-options.js'
 import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds, rateArgument } from './network-flags.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
@@ -28,6 +29,8 @@ export function cloneCommand (name: string): Command {
     .option('--bare', 'make a bare repository, as git clone --bare')
     .option('--mirror', 'mirror every ref of the origin into a bare repository, as git clone --mirror')
     .option('-n, --no-checkout', 'do not check out HEAD')
+  addGitCloneOptions(cmd)
+  cmd
     .option('--sources <list>', 'the sources to try, in this order, before the origin: a comma list of torrent, http, mirror (default: all three; git config mirror.sources; "origin" alone: none)')
     .option('--timeout <seconds>', 'leave a source for the next one (the origin last) when it sends nothing, or too little, for this long; also bounds discovery', positiveSeconds, 60)
     .option('--min-rate <rate>', 'a source slower than this over a --timeout window is left for the next one (default 32K, i.e. 32 KiB/s; 0: any byte will do; git config mirror.minRate)', rateArgument)
@@ -85,6 +88,7 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const o = cmd.opts()
   if (o.bare === true && o.mirror === true) throw new MirrorError('USAGE', '--bare and --mirror cannot be used together (--mirror implies --bare)')
   const mode: CloneMode = o.mirror === true ? 'mirror' : o.bare === true ? 'bare' : 'normal'
+  const choices = usage(() => gitCloneChoices(o, mode))
   const trust = (o.trust as string[] | undefined) ?? []
   trust.forEach((k, i) => usage(() => parsePublicKey(k, `--trust value ${i + 1}`)))
   const dir = dirArg ?? cloneDirName(url, mode !== 'normal')
@@ -135,6 +139,7 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
       ...(allowProtocols === undefined ? {} : { allowProtocols }),
       keepBundle: o.keepBundle === true || seed,
       trust,
+      ...choices,
       ...(o.project === undefined ? {} : { project: o.project as string }),
       signal: stop.signal
     })

@@ -4,10 +4,10 @@ import type { Git } from '../io/git/run-git.js'
 
 /**
  * The fallback: a plain `git clone` of the origin into `dir` (existing and
- * empty), with the same mode. Returns the pack bytes the origin sent.
+ * empty), with the same mode and options (`args`: --branch, --depth, ...). Returns the pack bytes the origin sent.
  */
 export async function cloneFromOrigin (
-  git: Git, o: { url: string, dir: string, mode: CloneMode, checkout: boolean, remote: string, onProgress?: OnProgress, signal?: AbortSignal }
+  git: Git, o: { url: string, dir: string, mode: CloneMode, checkout: boolean, remote: string, args?: string[], onProgress?: OnProgress, signal?: AbortSignal }
 ): Promise<{ packBytes: number }> {
   const onStderr = gitProgressTo('clone', o.onProgress)
   const r = await git.run([
@@ -15,6 +15,7 @@ export async function cloneFromOrigin (
     ...(o.mode === 'normal' ? [] : [`--${o.mode}`]),
     ...(o.checkout ? [] : ['--no-checkout']),
     ...(o.remote === 'origin' ? [] : ['--origin', o.remote]),
+    ...(o.args ?? []),
     '--', o.url, o.dir
   ], { countPack: true, ...(o.signal === undefined ? {} : { signal: o.signal }), ...(onStderr === undefined ? {} : { onStderr }) })
   return { packBytes: r.packBytes }

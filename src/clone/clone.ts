@@ -1,6 +1,5 @@
-import { cloneLayout, type CloneLayout, type CloneMode } from '../core/clone-target.js'
+import { checkoutTarget, cloneLayout, type CloneLayout, type CloneMode } from '../core/clone-target.js'
 import { isMirrorError, MirrorError } from '../core/errors.js'
-import type { RemoteListing } from '../core/ls-remote.js'
 import type { OnProgress } from '../core/progress.js'
 import type { PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
@@ -47,6 +46,18 @@ export interface CloneArgs {
   trust?: string[]
   /** The project a push object must name (default: from the URL, as mirror-publish names it). */
   project?: string
+  /** -b: check out this branch of the origin, or this tag as a detached HEAD (default: the origin's HEAD). */
+  branch?: string
+  /** Fetch only the checked-out branch (or tag) and the tags in its history. */
+  singleBranch?: boolean
+  /** No tags, and `remote.<name>.tagopt --no-tags`. */
+  noTags?: boolean
+  /** -o: the remote's name (default: clone.defaultRemoteName, else origin). */
+  remote?: string
+  /** -c key=value: written into the new repository's config before anything is fetched, as git clone does. */
+  config?: string[]
+  /** Options only the origin can serve (--depth, --filter, ...): the clone is git's own, for this reason, with these arguments. */
+  gitOnly?: { args: string[], reason: string }
   /** Stops the clone (it removes what it made). */
   signal?: AbortSignal
 }
@@ -84,35 +95,39 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   const attempts: Attempt[] = []
   try {
-    const remote = await remoteName(deps.git)
-    const layout = cloneLayout(a.mode, remote)
+    const remote = a.remote ?? await remoteName(deps.git)
+    const plainClone = async (url: string, fallbackReason: string | null, discoveryBytes = 0): Promise<CloneReport> => {
+      clock.sourced = Date.now()
+      const { packBytes } = await cloneFromOrigin(deps.git, { url, dir: dest.dir, mode: a.mode, checkout: a.checkout, remote, args: gitCloneArgs(a), ...optional(a.signal, deps.onProgress) })
+      clock.completed = Date.now()
+      return cloneReport({ attempts, originBytes: discoveryBytes + packBytes, originFetched: true, fallbackReason, directory: dest.dir, kept: null, clock })
+    }
+    if (a.gitOnly !== undefined) {
+      deps.onNotice?.(`no source used: ${a.gitOnly.reason}; cloning from the origin with git clone ${a.gitOnly.args.join(' ')}`)
+      return await plainClone(a.url, a.gitOnly.reason)
+    }
     const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
     clock.discovered = Date.now()
+    const target = checkoutTarget(origin.listing, a.branch, remote)
+    const layout = cloneLayout(a.mode, remote, { singleBranch: a.singleBranch === true ? target : null, noTags: a.noTags })
     // a trusted key that does not parse fails the clone: it is the user's to fix
     const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
-    const head = defaultBranch(origin.listing)
     const allowProtocols = a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS
     const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols, origin: origin.url })
-    const unusable = head === null
+    const unusable = target === null
       ? 'the origin\'s HEAD names no branch it has, so git clone decides what to check out'
       : origin.recordsError?.message ?? (plan.length > 0 ? null : noSources(origin.url, origin.records, a.sources))
-    const plainClone = async (fallbackReason: string | null): Promise<CloneReport> => {
-      clock.sourced = Date.now()
-      const { packBytes } = await cloneFromOrigin(deps.git, { url: origin.url, dir: dest.dir, mode: a.mode, checkout: a.checkout, remote, ...optional(a.signal, deps.onProgress) })
-      clock.completed = Date.now()
-      return cloneReport({ attempts, originBytes: origin.packBytes + packBytes, originFetched: true, fallbackReason, directory: dest.dir, kept: null, clock })
-    }
     if (unusable !== null) {
       deps.onNotice?.(`no source used: ${unusable}; cloning from the origin`)
-      return await plainClone(unusable)
+      return await plainClone(origin.url, unusable, origin.packBytes)
     }
 
-    const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dest.dir, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote }).catch(async (err: unknown) => { await dest.clear(); throw err }) })
+    const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dest.dir, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote, config: a.config ?? [] }).catch(async (err: unknown) => { await dest.clear(); throw err }) })
     await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
     throwIfAborted(a.signal)
-    if (!ctx.initialised()) return await plainClone(null)   // nothing was staged: a plain git clone is the clone
+    if (!ctx.initialised()) return await plainClone(origin.url, null, origin.packBytes)   // nothing was staged: a plain git clone is the clone
     clock.sourced = Date.now()
-    const done = await finishClone(ctx, attempts, { origin, remote, layout, head: head!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
+    const done = await finishClone(ctx, attempts, { origin, remote, layout, target: target!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
     clock.completed = Date.now()
     const kept = await settleBundles(deps.store, attempts, a.keepBundle)
     return cloneReport({ attempts, originBytes: origin.packBytes + done.packBytes, originFetched: done.fetched, fallbackReason: null, directory: dest.dir, kept, clock })
@@ -178,10 +193,15 @@ async function remoteName (git: Git): Promise<string> {
   return 'origin'
 }
 
-/** The branch the origin's HEAD names, if it advertises it; null for an empty origin or a detached HEAD. */
-function defaultBranch (listing: RemoteListing): string | null {
-  const head = listing.head
-  return head !== null && head.startsWith('refs/heads/') && listing.refs.some(r => r.name === head) ? head : null
+/** What `git clone` is given besides the URL, directory, mode and remote name, for a clone that is git's own. */
+function gitCloneArgs (a: CloneArgs): string[] {
+  return [
+    ...(a.branch === undefined ? [] : ['--branch', a.branch]),
+    ...(a.singleBranch === true ? ['--single-branch'] : []),
+    ...(a.noTags === true ? ['--no-tags'] : []),
+    ...(a.config ?? []).flatMap(c => ['--config', c]),
+    ...(a.gitOnly?.args ?? [])
+  ]
 }
 
 /** A failure once a bundle is downloaded: say that it stays for a rerun, or, on a full disk, delete it. */

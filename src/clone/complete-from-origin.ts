@@ -1,4 +1,4 @@
-import type { CloneLayout } from '../core/clone-target.js'
+import type { CheckoutTarget, CloneLayout } from '../core/clone-target.js'
 import type { RemoteListing } from '../core/ls-remote.js'
 import { gitProgressTo, type OnProgress } from '../core/progress.js'
 import { mapRefs, parseRefspec, type Refspec } from '../core/refspec.js'
@@ -8,8 +8,10 @@ export interface CompleteOptions {
   remote: string
   url: string
   layout: CloneLayout
-  /** The branch HEAD names, e.g. refs/heads/main (the origin's HEAD). */
-  head: string
+  /** What HEAD becomes: a branch (e.g. the origin's HEAD, refs/heads/main) or a tag (detached). */
+  target: CheckoutTarget
+  /** The branch the origin's HEAD names (refs/remotes/<remote>/HEAD points at its tracking ref, when fetched). */
+  remoteHead: string | null
   checkout: boolean
   /** The refs to write from the origin's advertisement instead of fetching (refsFromAdvertisement), or null: fetch. */
   fromAdvertisement: Array<{ dst: string, oid: string }> | null
@@ -40,22 +42,32 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
   } else {
     const onStderr = gitProgressTo('fetch', o.onProgress)
     const fetched = await repo.run(
-      ['fetch', '--tags', '--no-prune', '--no-write-fetch-head', '--no-auto-maintenance', '--update-head-ok', '--progress', '--', o.remote, ...refspec],
+      ['fetch', ...TAG_FLAGS[o.layout.tags], '--no-prune', '--no-write-fetch-head', '--no-auto-maintenance', '--update-head-ok', '--progress', '--', o.remote, ...refspec],
       { countPack: true, ...stop, ...(onStderr === undefined ? {} : { onStderr }) })
     packBytes = fetched.packBytes
   }
 
-  const branch = o.head.slice('refs/heads/'.length)
-  if (o.layout.tracking) {
-    const tracking = `refs/remotes/${o.remote}/${branch}`
-    await repo.run(['update-ref', '-m', message, o.head, tracking])
-    await repo.run(['symbolic-ref', '-m', message, `refs/remotes/${o.remote}/HEAD`, tracking])
-    await repo.run(['config', `branch.${branch}.remote`, o.remote])
-    await repo.run(['config', `branch.${branch}.merge`, o.head])
+  if (o.target.kind === 'branch') {
+    const branch = o.target.ref.slice('refs/heads/'.length)
+    if (o.layout.tracking) {
+      await repo.run(['update-ref', '-m', message, o.target.ref, `refs/remotes/${o.remote}/${branch}`])
+      await repo.run(['config', `branch.${branch}.remote`, o.remote])
+      await repo.run(['config', `branch.${branch}.merge`, o.target.ref])
+    }
+    await repo.run(['symbolic-ref', '-m', message, 'HEAD', o.target.ref])
+  } else {
+    // git clone -b <tag>: a detached HEAD at the tag's commit
+    const commit = (await repo.run(['rev-parse', '--verify', '--end-of-options', `${o.target.ref}^{commit}`])).stdout.trim()
+    await repo.run(['update-ref', '--no-deref', '-m', message, 'HEAD', commit])
   }
-  await repo.run(['symbolic-ref', '-m', message, 'HEAD', o.head])
+  if (o.layout.tracking && o.remoteHead?.startsWith('refs/heads/') === true) {
+    const tracking = `refs/remotes/${o.remote}/${o.remoteHead.slice('refs/heads/'.length)}`
+    const fetched = await repo.run(['rev-parse', '--verify', '--quiet', tracking], { okCodes: [1] })
+    if (fetched.code === 0) await repo.run(['symbolic-ref', '-m', message, `refs/remotes/${o.remote}/HEAD`, tracking])
+  }
+  if (o.layout.tags === 'follow') await dropTagsOutside(repo, 'HEAD')
   if (!o.layout.bare && o.checkout) {
-    o.onProgress?.({ phase: 'checkout', detail: branch })
+    o.onProgress?.({ phase: 'checkout', detail: o.target.ref.replace(/^refs\/(heads|tags)\//, '') })
     const progress = gitProgressTo('checkout', o.onProgress)   // "Updating files", when it takes long enough to show
     const workers = await checkoutWorkers(repo)
     await repo.run([...workers, 'read-tree', '--reset', '-u', '-v', 'HEAD'], { ...stop, ...(progress === undefined ? {} : { onStderr: progress }) })
@@ -72,6 +84,21 @@ export async function completeFromOrigin (repo: Git, o: CompleteOptions): Promis
 async function checkoutWorkers (repo: Git): Promise<string[]> {
   const set = await repo.run(['config', '--get', 'checkout.workers'], { okCodes: [1] })
   return set.code === 0 ? [] : ['-c', 'checkout.workers=0']
+}
+
+/** The final fetch's tags: every tag (git clone's default), git's tag following (--single-branch), none (--no-tags). */
+const TAG_FLAGS: Record<CloneLayout['tags'], string[]> = { all: ['--tags'], follow: [], none: ['--no-tags'] }
+
+/**
+ * --single-branch keeps the tags in the fetched history only. git's tag
+ * following takes every advertised tag whose object the clone has, and the
+ * sources brought the objects of every branch: so the tags that do not
+ * point into the history of `tip` go, leaving what git clone's own fetch
+ * (include-tag) would have sent.
+ */
+async function dropTagsOutside (repo: Git, tip: string): Promise<void> {
+  const outside = (await repo.run(['for-each-ref', '--format=%(refname)', `--no-merged=${tip}`, 'refs/tags/'])).stdout.split('\n').filter(l => l !== '')
+  if (outside.length > 0) await repo.run(['update-ref', '--stdin'], { input: outside.map(r => `delete ${r}\n`).join('') })
 }
 
 function configuredFetch (layout: CloneLayout): boolean {
@@ -91,7 +118,7 @@ export async function refsFromAdvertisement (
   const texts = configuredFetch(o.layout)
     ? (await repo.run(['config', '--get-all', `remote.${o.remote}.fetch`], { okCodes: [1] })).stdout.split('\n').filter(l => l !== '')
     : [o.layout.fetchRefspec]
-  const specs = [...texts, 'refs/tags/*:refs/tags/*'].map(parseRefspec)
+  const specs = [...texts, ...(o.layout.tags === 'none' ? [] : ['refs/tags/*:refs/tags/*'])].map(parseRefspec)
   if (texts.length === 0 || specs.some(s => s === null)) return null   // a refspec we cannot map (negative, odd): let git decide
   const targets = mapRefs(o.listing.refs, specs as Refspec[])
   if (targets.length === 0 || !targets.every(t => o.stagedOids.has(t.oid))) return null

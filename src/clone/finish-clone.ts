@@ -1,4 +1,4 @@
-import type { CloneLayout } from '../core/clone-target.js'
+import type { CheckoutTarget, CloneLayout } from '../core/clone-target.js'
 import type { OnProgress } from '../core/progress.js'
 import type { Discovery } from '../source/discover.js'
 import type { Attempt, CloneContext } from './attempt.js'
@@ -18,7 +18,7 @@ import { writePending } from './try-sources.js'
  */
 export async function finishClone (
   ctx: CloneContext, attempts: Attempt[],
-  o: { origin: Discovery, remote: string, layout: CloneLayout, head: string, checkout: boolean, onProgress?: OnProgress | undefined, signal?: AbortSignal | undefined }
+  o: { origin: Discovery, remote: string, layout: CloneLayout, target: CheckoutTarget, checkout: boolean, onProgress?: OnProgress | undefined, signal?: AbortSignal | undefined }
 ): Promise<{ packBytes: number, fetched: boolean }> {
   const repo = await ctx.repo()
   const listing = o.origin.listing
@@ -27,7 +27,7 @@ export async function finishClone (
   const fromAdvertisement = await refsFromAdvertisement(repo, { remote: o.remote, layout: o.layout, listing, stagedOids })
   if (fromAdvertisement === null || attempts.some(x => x.pending && x.staged.some(r => !advertised.has(r.oid)))) await writePending(ctx, attempts)
   const done = await completeFromOrigin(repo, {
-    remote: o.remote, url: o.origin.url, layout: o.layout, head: o.head, checkout: o.checkout, fromAdvertisement,
+    remote: o.remote, url: o.origin.url, layout: o.layout, target: o.target, remoteHead: listing.head, checkout: o.checkout, fromAdvertisement,
     ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
   })
   const dropped = await dropStagingRefs(repo, attempts.filter(x => !x.pending).flatMap(x => x.staged), new Set(listing.refs.map(r => r.name)))

@@ -40,7 +40,7 @@ export interface CloneReport {
  * among them, which no source carries: the final fetch brings those.)
  */
 export function wantedOids (listing: RemoteListing, layout: CloneLayout): Set<string> {
-  const specs = [layout.fetchRefspec, 'refs/tags/*:refs/tags/*'].map(parseRefspec) as Refspec[]
+  const specs = [layout.fetchRefspec, ...(layout.tags === 'all' ? ['refs/tags/*:refs/tags/*'] : [])].map(parseRefspec) as Refspec[]
   return new Set(mapRefs(listing.refs.filter(r => isPublishedRef(r.name)), specs).map(t => t.oid))
 }
 

@@ -11,23 +11,61 @@ export type CloneMode = 'normal' | 'bare' | 'mirror'
 /** `git clone`'s fetch refspec per mode, and whether the configured remote keeps it. */
 export interface CloneLayout {
   bare: boolean
-  /** What the clone fetches from the origin (besides all tags). */
+  /** What the clone fetches from the origin (besides the tags of `tags`). */
   fetchRefspec: string
   /** `remote.origin.*` besides the URL, as git clone writes them. */
   remoteConfig: Array<[string, string]>
-  /** Whether refs/remotes/origin/HEAD and branch.<name>.* are written. */
+  /** Whether refs/remotes/origin/* are written (with refs/remotes/origin/HEAD and branch.<name>.*). */
   tracking: boolean
+  /**
+   * Which tags: every tag the origin has (git clone's default), only those
+   * in the fetched history (--single-branch: git's tag following), or none
+   * (--no-tags, which also writes `remote.origin.tagopt`).
+   */
+  tags: 'all' | 'follow' | 'none'
 }
 
-export function cloneLayout (mode: CloneMode, remote = 'origin'): CloneLayout {
+/** What HEAD becomes: a branch (checked out, with its upstream), or a tag (a detached HEAD at its commit), as `git clone -b` decides. */
+export type CheckoutTarget = { kind: 'branch', ref: string } | { kind: 'tag', ref: string }
+
+export interface LayoutChoices {
+  /** --single-branch: fetch only the checkout target's branch or tag. */
+  singleBranch?: CheckoutTarget | null
+  noTags?: boolean
+}
+
+export function cloneLayout (mode: CloneMode, remote = 'origin', o: LayoutChoices = {}): CloneLayout {
+  const single = o.singleBranch ?? null
+  const tags = o.noTags === true ? 'none' : single !== null ? 'follow' : 'all'
+  const tagopt: Array<[string, string]> = o.noTags === true ? [['tagopt', '--no-tags']] : []
+  const only = (dst: string): string | null => single === null ? null : single.kind === 'tag' ? `+${single.ref}:${single.ref}` : `+${single.ref}:${dst}${single.ref.slice('refs/heads/'.length)}`
   switch (mode) {
-    case 'normal':
-      return { bare: false, fetchRefspec: `+refs/heads/*:refs/remotes/${remote}/*`, remoteConfig: [['fetch', `+refs/heads/*:refs/remotes/${remote}/*`]], tracking: true }
+    case 'normal': {
+      const spec = only(`refs/remotes/${remote}/`) ?? `+refs/heads/*:refs/remotes/${remote}/*`
+      return { bare: false, fetchRefspec: spec, remoteConfig: [...tagopt, ['fetch', spec]], tracking: true, tags }
+    }
     case 'bare':
-      return { bare: true, fetchRefspec: '+refs/heads/*:refs/heads/*', remoteConfig: [], tracking: false }
+      return { bare: true, fetchRefspec: only('refs/heads/') ?? '+refs/heads/*:refs/heads/*', remoteConfig: tagopt, tracking: false, tags }
     case 'mirror':
-      return { bare: true, fetchRefspec: '+refs/*:refs/*', remoteConfig: [['fetch', '+refs/*:refs/*'], ['mirror', 'true']], tracking: false }
+      return { bare: true, fetchRefspec: '+refs/*:refs/*', remoteConfig: [['fetch', '+refs/*:refs/*'], ['mirror', 'true']], tracking: false, tags: 'all' }
   }
+}
+
+/**
+ * What `git clone [-b <name>]` checks out: -b's branch, else a tag of that
+ * name (a detached HEAD, as git does), else the branch the origin's HEAD
+ * names. Null when the origin's HEAD names no branch it advertises (git
+ * clone decides then). A -b naming neither is the user's mistake.
+ */
+export function checkoutTarget (listing: { refs: Array<{ name: string }>, head: string | null }, branch?: string, remote = 'origin'): CheckoutTarget | null {
+  const has = (name: string): boolean => listing.refs.some(r => r.name === name)
+  if (branch === undefined) {
+    const head = listing.head
+    return head !== null && head.startsWith('refs/heads/') && has(head) ? { kind: 'branch', ref: head } : null
+  }
+  if (has(`refs/heads/${branch}`)) return { kind: 'branch', ref: `refs/heads/${branch}` }
+  if (has(`refs/tags/${branch}`)) return { kind: 'tag', ref: `refs/tags/${branch}` }
+  throw new MirrorError('NO_SUCH_BRANCH', `remote branch ${branch} not found in upstream ${remote}`, { branch })
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//

@@ -34,6 +34,7 @@ const EXIT_STATUS: Record<ErrorCode, 1 | 2> = {
   VERIFY_FAILED: 1,
   HTTP_FAILED: 1,
   NO_SPACE: 1,
+  NO_SUCH_BRANCH: 1,
   LOCAL_IO: 1
 }
 

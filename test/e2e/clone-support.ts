@@ -1,6 +1,7 @@
 // What the mirror-clone tests share: publishing and seeding in a world, a
 // plain git clone to compare with, and a repository's observable state.
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Running } from '../helpers/processes.js'
 import { json, type World } from './world.js'
@@ -41,7 +42,9 @@ export async function repoState (w: World, dir: string): Promise<Record<string, 
   const bare = await g(['rev-parse', '--is-bare-repository'])
   return {
     refs: await g(['for-each-ref', '--format=%(objectname) %(objecttype) %(refname) %(symref)']),
-    head: await g(['symbolic-ref', 'HEAD']),
+    // a branch (symbolic), or a detached HEAD (clone -b <tag>): name and commit either way
+    head: `${await g(['rev-parse', '--symbolic-full-name', 'HEAD'])} ${await g(['rev-parse', 'HEAD'])}`,
+    shallow: await readFile(path.resolve(dir, await g(['rev-parse', '--git-path', 'shallow'])), 'utf8').catch(() => 'not shallow'),
     config: await g(['config', '--local', '--list']),
     fsck: await g(['fsck', '--no-dangling', '--no-progress']),
     status: bare === 'true' ? 'bare' : await g(['status', '--porcelain', '--untracked-files=all']),
