@@ -200,5 +200,6 @@ function summary (r: CloneReport, dir: string): string[] {
     lines.push(`the sources disagreed with the origin on ${r.discardedRefs.length} ref(s); the origin won: ${r.discardedRefs.slice(0, 5).join(', ')}${r.discardedRefs.length > 5 ? ', ...' : ''}`)
   }
   if (r.bundle !== null) lines.push(`the bundle stays in the cache: ${r.bundle.bundlePath}`)
+  for (const m of r.submodules) lines.push(`submodule '${m.path}': ${m.method === 'git' ? 'cloned by git (a local URL)' : m.method === 'origin' ? `from its origin (${m.fallbackReason ?? 'no source'})` : `from the ${m.method === 'torrent' ? 'swarm' : m.method}`}`)
   return lines
 }

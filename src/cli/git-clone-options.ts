@@ -20,13 +20,14 @@ export function addGitCloneOptions (cmd: Command): Command {
     .option('--no-tags', 'no tags, now or in later fetches (remote.<name>.tagopt=--no-tags)')
     .option('-o, --origin <name>', 'name the remote <name> instead of origin (default: git config clone.defaultRemoteName)')
     .option('-c, --config <key=value>', 'set this in the new repository\'s config before anything is fetched, as git clone -c (repeatable)', collect)
+    .option('--recurse-submodules', 'after the checkout, clone the submodules the same way (through the swarm when a submodule publishes records, from its origin otherwise), as git clone --recurse-submodules; no pathspec')
     .option('--depth <n>', 'a shallow clone of the last <n> commits: git clone\'s own, from the origin (the bundle holds the whole history)')
     .option('--shallow-since <date>', 'a shallow clone of the commits since <date>: git clone\'s own, from the origin')
     .option('--shallow-exclude <ref>', 'a shallow clone without the history of <ref>: git clone\'s own, from the origin (repeatable)', collect)
     .option('--filter <spec>', 'a partial clone (e.g. blob:none): git clone\'s own, from the origin (the bundle holds every object)')
 }
 
-type GitCloneChoices = Pick<CloneArgs, 'branch' | 'singleBranch' | 'noTags' | 'remote' | 'config' | 'gitOnly'>
+type GitCloneChoices = Pick<CloneArgs, 'branch' | 'singleBranch' | 'noTags' | 'remote' | 'config' | 'gitOnly' | 'recurseSubmodules'>
 
 /** The choices of `addGitCloneOptions`, checked: a mistake is wrong usage (exit 2) with what to do instead. */
 export function gitCloneChoices (o: Record<string, unknown>, mode: CloneMode): GitCloneChoices {
@@ -58,6 +59,7 @@ export function gitCloneChoices (o: Record<string, unknown>, mode: CloneMode): G
     }
     c.config = o.config as string[]
   }
+  if (o.recurseSubmodules === true) c.recurseSubmodules = true
   const gitOnly: string[] = []
   if (o.depth !== undefined) {
     if (!/^[1-9][0-9]{0,8}$/.test(String(o.depth))) throw new MirrorError('USAGE', `--depth ${JSON.stringify(o.depth)} is not a positive number`)

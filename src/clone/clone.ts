@@ -14,6 +14,7 @@ import { freeOnFullDisk } from '../source/free-on-full-disk.js'
 import { checkSigned, trustFor, type Trust } from '../source/verify-bundle.js'
 import type { Attempt, CloneContext } from './attempt.js'
 import { cloneFromOrigin } from './clone-from-origin.js'
+import { cloneSubmodules } from './clone-submodules.js'
 import { Destination } from './destination.js'
 import { finishClone } from './finish-clone.js'
 import { initClone } from './init-clone.js'
@@ -58,6 +59,8 @@ export interface CloneArgs {
   config?: string[]
   /** Options only the origin can serve (--depth, --filter, ...): the clone is git's own, for this reason, with these arguments. */
   gitOnly?: { args: string[], reason: string }
+  /** --recurse-submodules: after the checkout, each submodule cloned the same way (the swarm when it publishes records). */
+  recurseSubmodules?: boolean
   /** Stops the clone (it removes what it made). */
   signal?: AbortSignal
 }
@@ -95,42 +98,11 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   deps.onNotice?.(`Cloning into ${a.mode === 'normal' ? '' : 'bare repository '}'${a.dir}'...`)
   const attempts: Attempt[] = []
   try {
-    const remote = a.remote ?? await remoteName(deps.git)
-    const plainClone = async (url: string, fallbackReason: string | null, discoveryBytes = 0): Promise<CloneReport> => {
-      clock.sourced = Date.now()
-      const { packBytes } = await cloneFromOrigin(deps.git, { url, dir: dest.dir, mode: a.mode, checkout: a.checkout, remote, args: gitCloneArgs(a), ...optional(a.signal, deps.onProgress) })
-      clock.completed = Date.now()
-      return cloneReport({ attempts, originBytes: discoveryBytes + packBytes, originFetched: true, fallbackReason, directory: dest.dir, kept: null, clock })
+    const report = await cloneInto(deps, a, dest, attempts, clock)
+    if (a.recurseSubmodules === true && a.mode === 'normal' && a.checkout && a.gitOnly === undefined) {
+      report.submodules = await cloneSubmodules(deps.git.at(dest.dir), async (url, dir) => await clone({ ...deps, onClaimed: undefined }, submoduleArgs(a, url, dir)), optional(a.signal))
     }
-    if (a.gitOnly !== undefined) {
-      deps.onNotice?.(`no source used: ${a.gitOnly.reason}; cloning from the origin with git clone ${a.gitOnly.args.join(' ')}`)
-      return await plainClone(a.url, a.gitOnly.reason)
-    }
-    const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
-    clock.discovered = Date.now()
-    const target = checkoutTarget(origin.listing, a.branch, remote)
-    const layout = cloneLayout(a.mode, remote, { singleBranch: a.singleBranch === true ? target : null, noTags: a.noTags })
-    // a trusted key that does not parse fails the clone: it is the user's to fix
-    const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
-    const allowProtocols = a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS
-    const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols, origin: origin.url })
-    const unusable = target === null
-      ? 'the origin\'s HEAD names no branch it has, so git clone decides what to check out'
-      : origin.recordsError?.message ?? (plan.length > 0 ? null : noSources(origin.url, origin.records, a.sources))
-    if (unusable !== null) {
-      deps.onNotice?.(`no source used: ${unusable}; cloning from the origin`)
-      return await plainClone(origin.url, unusable, origin.packBytes)
-    }
-
-    const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dest.dir, allowProtocols, init: async () => await initClone(deps.git, dest.dir, { url: origin.url, layout, remote, config: a.config ?? [] }).catch(async (err: unknown) => { await dest.clear(); throw err }) })
-    await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
-    throwIfAborted(a.signal)
-    if (!ctx.initialised()) return await plainClone(origin.url, null, origin.packBytes)   // nothing was staged: a plain git clone is the clone
-    clock.sourced = Date.now()
-    const done = await finishClone(ctx, attempts, { origin, remote, layout, target: target!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
-    clock.completed = Date.now()
-    const kept = await settleBundles(deps.store, attempts, a.keepBundle)
-    return cloneReport({ attempts, originBytes: origin.packBytes + done.packBytes, originFetched: done.fetched, fallbackReason: null, directory: dest.dir, kept, clock })
+    return report
   } catch (err) {
     await dest.undo()
     for (const x of attempts) await x.bundle?.downloaded.release()
@@ -138,6 +110,58 @@ export async function clone (deps: CloneDeps, a: CloneArgs): Promise<CloneReport
   } finally {
     deps.onClaimed?.(null)   // complete, or removed already
   }
+}
+
+/**
+ * One clone into the claimed `dir`: discover, the sources in turn, the
+ * origin last; attempts are recorded in `attempts` as they go.
+ */
+async function cloneInto (deps: CloneDeps, a: CloneArgs, dest: Destination, attempts: Attempt[], clock: Clock): Promise<CloneReport> {
+  const dir = dest.dir
+  const remote = a.remote ?? await remoteName(deps.git)
+  const plainClone = async (url: string, fallbackReason: string | null, discoveryBytes = 0): Promise<CloneReport> => {
+    clock.sourced = Date.now()
+    const { packBytes } = await cloneFromOrigin(deps.git, { url, dir: dir, mode: a.mode, checkout: a.checkout, remote, args: gitCloneArgs(a), ...optional(a.signal, deps.onProgress) })
+    clock.completed = Date.now()
+    return cloneReport({ attempts, originBytes: discoveryBytes + packBytes, originFetched: true, fallbackReason, directory: dir, kept: null, clock })
+  }
+  if (a.gitOnly !== undefined) {
+    deps.onNotice?.(`no source used: ${a.gitOnly.reason}; cloning from the origin with git clone ${a.gitOnly.args.join(' ')}`)
+    return await plainClone(a.url, a.gitOnly.reason)
+  }
+  const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
+  clock.discovered = Date.now()
+  const target = checkoutTarget(origin.listing, a.branch, remote)
+  const layout = cloneLayout(a.mode, remote, { singleBranch: a.singleBranch === true ? target : null, noTags: a.noTags })
+  // a trusted key that does not parse fails the clone: it is the user's to fix
+  const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
+  const allowProtocols = a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS
+  const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols, origin: origin.url })
+  const unusable = target === null
+    ? 'the origin\'s HEAD names no branch it has, so git clone decides what to check out'
+    : origin.recordsError?.message ?? (plan.length > 0 ? null : noSources(origin.url, origin.records, a.sources))
+  if (unusable !== null) {
+    deps.onNotice?.(`no source used: ${unusable}; cloning from the origin`)
+    return await plainClone(origin.url, unusable, origin.packBytes)
+  }
+
+  const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dir, allowProtocols, init: async () => await initClone(deps.git, dir, { url: origin.url, layout, remote, config: [...a.config ?? [], ...(a.recurseSubmodules === true ? ['submodule.active=.'] : [])] }).catch(async (err: unknown) => { await dest.clear(); throw err }) })
+  await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
+  throwIfAborted(a.signal)
+  if (!ctx.initialised()) return await plainClone(origin.url, null, origin.packBytes)   // nothing was staged: a plain git clone is the clone
+  clock.sourced = Date.now()
+  const done = await finishClone(ctx, attempts, { origin, remote, layout, target: target!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
+  clock.completed = Date.now()
+  const kept = await settleBundles(deps.store, attempts, a.keepBundle)
+  return cloneReport({ attempts, originBytes: origin.packBytes + done.packBytes, originFetched: done.fetched, fallbackReason: null, directory: dir, kept, clock })
+}
+
+type Clock = { started: number, discovered: number, sourced: number, completed: number }
+
+/** A submodule's repository, cloned as git clones one (no checkout: git submodule update checks out the recorded commit). */
+function submoduleArgs (a: CloneArgs, url: string, dir: string): CloneArgs {
+  const { timeoutMs, minBytesPerSecond, sources, allowProtocols, maxSize, signal } = a
+  return { url, dir, mode: 'normal', checkout: false, keepBundle: false, timeoutMs, maxSize, minBytesPerSecond, sources, allowProtocols, signal }
 }
 
 /** Why no source can be tried at all. */
@@ -200,6 +224,8 @@ function gitCloneArgs (a: CloneArgs): string[] {
     ...(a.singleBranch === true ? ['--single-branch'] : []),
     ...(a.noTags === true ? ['--no-tags'] : []),
     ...(a.config ?? []).flatMap(c => ['--config', c]),
+    // git clone --recurse-submodules writes submodule.active=. after the -c settings; the submodules are cloned here after, unless git clones alone
+    ...(a.recurseSubmodules === true ? (a.gitOnly === undefined ? ['--config', 'submodule.active=.'] : ['--recurse-submodules']) : []),
     ...(a.gitOnly?.args ?? [])
   ]
 }

@@ -5,6 +5,7 @@ import { mapRefs, parseRefspec, type Refspec } from '../core/refspec.js'
 import type { SourceKind } from '../core/sources.js'
 import type { StoredBundle } from '../io/store/store.js'
 import type { Attempt } from './attempt.js'
+import type { SubmoduleReport } from './clone-submodules.js'
 
 /** One entry of the report's `attempts`: source, url, outcome, reason, bytes, seconds, discardedRefs. */
 export type AttemptReport = Pick<Attempt, 'source' | 'url' | 'outcome' | 'reason' | 'bytes' | 'seconds' | 'discardedRefs'>
@@ -30,6 +31,8 @@ export interface CloneReport {
   discardedRefs: string[]
   /** The bundle's store entry when it stays in the cache. */
   bundle: StoredBundle | null
+  /** --recurse-submodules: how each submodule was cloned (path, url, method, fallbackReason), nested ones as a/b. */
+  submodules: SubmoduleReport[]
 }
 
 /**
@@ -91,6 +94,7 @@ export function cloneReport (r: {
     },
     directory: r.directory,
     discardedRefs: r.attempts.flatMap(x => x.discardedRefs),
-    bundle: r.kept
+    bundle: r.kept,
+    submodules: []
   }
 }
