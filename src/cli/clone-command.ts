@@ -10,12 +10,13 @@ import { resolveNetworkOptions } from '../core/network-options.js'
 import { parseProtocolList, parseSourceList } from '../core/sources.js'
 import { readMirrorConfig } from '../io/git/repository.js'
 import { Swarm } from '../io/torrent/swarm.js'
-import { Git } from '../io/git/run-git.js'
 import { defaultCacheDir } from '../io/store/cache-dir.js'
 import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
 import { addGitCloneOptions, gitCloneChoices } from './git-clone-options.js'
 import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds, rateArgument } from './network-flags.js'
+import type { Git } from '../io/git/run-git.js'
+import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -85,6 +86,15 @@ Examples:
 }
 
 async function runClone (cmd: Command, url: string, dirArg: string | undefined): Promise<number> {
+  const origin = await originGit()
+  try {
+    return await cloneWith(origin.git, cmd, url, dirArg)
+  } finally {
+    await origin.close()
+  }
+}
+
+async function cloneWith (git: Git, cmd: Command, url: string, dirArg: string | undefined): Promise<number> {
   const o = cmd.opts()
   if (o.bare === true && o.mirror === true) throw new MirrorError('USAGE', '--bare and --mirror cannot be used together (--mirror implies --bare)')
   const mode: CloneMode = o.mirror === true ? 'mirror' : o.bare === true ? 'bare' : 'normal'
@@ -94,7 +104,6 @@ async function runClone (cmd: Command, url: string, dirArg: string | undefined):
   const dir = dirArg ?? cloneDirName(url, mode !== 'normal')
   const seed = o.seed === true
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
-  const git = new Git(process.cwd())
   const config = await readMirrorConfig(git)
   const net = resolveNetworkOptions(networkFlags(cmd), config)
   const sources = o.sources !== undefined

@@ -35,6 +35,7 @@ const EXIT_STATUS: Record<ErrorCode, 1 | 2> = {
   HTTP_FAILED: 1,
   NO_SPACE: 1,
   NO_SUCH_BRANCH: 1,
+  AUTH_REQUIRED: 1,
   LOCAL_IO: 1
 }
 

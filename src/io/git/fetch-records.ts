@@ -1,3 +1,4 @@
+import { credentialsMessage, credentialsNeeded } from '../../core/credentials-needed.js'
 import { rm } from 'node:fs/promises'
 import { MirrorError } from '../../core/errors.js'
 import { formatBytes } from '../../core/format.js'
@@ -59,6 +60,8 @@ export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOp
   }
   tally.packBytes = fetched.packBytes
   if (fetched.code !== 0) {
+    const asked = credentialsNeeded(fetched.stderr)
+    if (asked !== null) throw new MirrorError('AUTH_REQUIRED', credentialsMessage(asked), { url: asked })
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
   }
   const listing = await scratch.run(['for-each-ref', '--format=%(objectname) %(objecttype) %(objectsize) %(refname)', 'refs/mirrors/'])

@@ -1,3 +1,4 @@
+import { credentialsMessage, credentialsNeeded } from '../../core/credentials-needed.js'
 import { MirrorError } from '../../core/errors.js'
 import { parseLsRemote, type RemoteListing } from '../../core/ls-remote.js'
 import type { Git } from './run-git.js'
@@ -7,6 +8,8 @@ import { gitReason } from './run-git.js'
 export async function listRemote (git: Git, remote: string, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<RemoteListing> {
   const r = await git.run(['ls-remote', '--symref', '--', remote], { okCodes: [128, 2], ...opts })
   if (r.code !== 0) {
+    const asked = credentialsNeeded(r.stderr)
+    if (asked !== null) throw new MirrorError('AUTH_REQUIRED', credentialsMessage(asked), { url: asked })
     throw new MirrorError('REMOTE_UNREACHABLE', `cannot list ${remote}: ${gitReason(r.stderr) || `git ls-remote exit status ${r.code}`}`, { remote })
   }
   return parseLsRemote(r.stdout)

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
+import { credentialsMessage, credentialsNeeded } from '../../core/credentials-needed.js'
 import { localFailure, MirrorError } from '../../core/errors.js'
 import { freeBytesSync } from '../fs/free-space.js'
 
@@ -202,6 +203,8 @@ export function subcommand (args: string[]): string {
  * NEARLY_FULL bytes free is NO_SPACE too.
  */
 function gitFailed (args: string[], r: GitResult, cwd: string): MirrorError {
+  const asked = credentialsNeeded(r.stderr)
+  if (asked !== null) return new MirrorError('AUTH_REQUIRED', credentialsMessage(asked), { args, code: r.code, url: asked })
   const reason = gitReason(r.stderr) || `exit status ${r.code}`
   const said = localFailure({ stderr: r.stderr })
   const free = said === null ? freeBytesSync(cwd) : null
