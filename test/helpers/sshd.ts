@@ -80,7 +80,8 @@ export async function startSshd (opts: SshdOptions = {}): Promise<Sshd> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
       await writeFile(path.join(dir, 'sshd_config'), sshdConfig(dir, keys.host, port, env))
-      const p = startProcess(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { cwd: dir, env })
+      const p = startProcess(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { cwd: dir, env: { ...env, GTM_TEST_SSHD: dir } })
+      const stop = async (): Promise<void> => await stopTree(p, `GTM_TEST_SSHD=${dir}`, port)
       try {
         await withDeadline(Promise.race([
           p.waitFor(/^Server listening on 127\.0\.0\.1 port \d+/, { stream: 'stderr', timeoutMs }),
@@ -88,7 +89,7 @@ export async function startSshd (opts: SshdOptions = {}): Promise<Sshd> {
         ]), timeoutMs, 'sshd listening')
         await withDeadline(banner(port), timeoutMs, `an SSH banner on 127.0.0.1:${port}`)
       } catch (err) {
-        await stopTree(p)
+        await stop()
         if (attempt < 3 && /Address already in use/.test(p.stderr())) continue
         throw err
       }
@@ -104,7 +105,7 @@ export async function startSshd (opts: SshdOptions = {}): Promise<Sshd> {
         scpUrl: absPath => `${user}@127.0.0.1:${absPath}`,
         sshCommand: (key = 'authorized') => `ssh -F ${quote(path.join(dir, 'ssh_config'))} -i ${quote(keys[key])}`,
         log: () => p.stderr(),
-        close: () => (closing ??= stopTree(p).finally(async () => await rm(dir, { recursive: true, force: true })))
+        close: () => (closing ??= stop().finally(async () => await rm(dir, { recursive: true, force: true })))
       }
     }
   } catch (err) {
@@ -190,24 +191,25 @@ async function banner (port: number): Promise<void> {
 /**
  * sshd puts every connection in its own session (setsid), and each
  * session's command in another, so neither its process group nor a signal
- * to the listener reaches them; once the listener is gone they belong to
- * init. So: the listener is stopped (SIGSTOP: it accepts no one more), its
- * tree read from /proc, and everything killed, the listener last.
+ * to the listener reaches them, and once the listener is gone (a test's
+ * killAll() may stop it first) they belong to init. So they are found by
+ * what they carry: the connection's sshd processes inherit the listener's
+ * GTM_TEST_SSHD marker, the session's commands (and the git they run) get
+ * SSH_CONNECTION naming this server's port. The listener is stopped first
+ * (SIGSTOP: it accepts no one more), everything killed, the listener last.
  */
-async function stopTree (p: Running): Promise<void> {
+async function stopTree (p: Running, marker: string, port: number): Promise<void> {
   const pid = p.child.pid
-  if (pid === undefined || p.child.exitCode !== null || p.child.signalCode !== null) {
-    await p.stop('SIGKILL', 3000)
-    return
+  if (pid !== undefined && p.child.exitCode === null && p.child.signalCode === null) {
+    try { process.kill(pid, 'SIGSTOP') } catch { /* already gone */ }
   }
-  try { process.kill(pid, 'SIGSTOP') } catch { /* already gone */ }
-  const tree = await descendants(pid)
-  for (const d of tree) {
+  const ours = await ourProcesses(marker, port, pid)
+  for (const d of ours) {
     try { process.kill(d, 'SIGKILL') } catch { /* already gone */ }
   }
   await p.stop('SIGKILL', 3000)
-  // SIGKILL is delivered, not awaited: done once each is gone or a zombie init reaps
-  await waitUntil(async () => (await Promise.all(tree.map(living))).every(alive => !alive), { timeoutMs: 5000, intervalMs: 20, what: 'sshd\'s sessions to die' })
+  // SIGKILL is delivered, not awaited: done once each is gone or a zombie
+  await waitUntil(async () => (await Promise.all(ours.map(living))).every(alive => !alive), { timeoutMs: 5000, intervalMs: 20, what: 'sshd\'s sessions to die' })
 }
 
 /** Whether pid runs: a zombie (dead, not yet reaped by init, which may be slow in a container) does not. */
@@ -218,21 +220,16 @@ export async function living (pid: number): Promise<boolean> {
   } catch { return false }
 }
 
-async function descendants (root: number): Promise<number[]> {
-  const parents = new Map<number, number[]>()
+/** Every process but the listener whose environment holds the marker or this server's SSH_CONNECTION. */
+async function ourProcesses (marker: string, port: number, listener: number | undefined): Promise<number[]> {
+  const connection = new RegExp(`^SSH_CONNECTION=127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${port}$`)
+  const found: number[] = []
   for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    let stat: string
-    try { stat = await readFile(`/proc/${name}/stat`, 'utf8') } catch { continue }
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-    const list = parents.get(ppid) ?? []
-    list.push(Number(name))
-    parents.set(ppid, list)
+    const pid = Number(name)
+    if (!/^\d+$/.test(name) || pid === listener || pid === process.pid) continue
+    let environ: string
+    try { environ = await readFile(`/proc/${name}/environ`, 'latin1') } catch { continue }   // gone, or not ours to read
+    if (environ.split('\0').some(v => v === marker || connection.test(v))) found.push(pid)
   }
-  const out: number[] = []
-  const queue = [root]
-  while (queue.length > 0) {
-    for (const child of parents.get(queue.shift()!) ?? []) { out.push(child); queue.push(child) }
-  }
-  return out
+  return found
 }
