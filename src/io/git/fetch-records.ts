@@ -3,6 +3,7 @@ import { MirrorError } from '../../core/errors.js'
 import { formatBytes } from '../../core/format.js'
 import { MAX_PUSH_OBJECT_BYTES } from '../../core/push-object.js'
 import { RECORD_REFS, type RecordName } from '../../core/refs.js'
+import { hiddenRemoteCause } from '../../core/remote-cause.js'
 import { gitReason, type Git } from './run-git.js'
 
 export interface FetchRecordsOptions {
@@ -59,7 +60,7 @@ export async function fetchRecords (scratch: Git, url: string, o: FetchRecordsOp
   }
   tally.packBytes = fetched.packBytes
   if (fetched.code !== 0) {
-    throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${gitReason(fetched.stderr) || `exit status ${fetched.code}`}`, { url })
+    throw new MirrorError('REMOTE_UNREACHABLE', `cannot fetch the records of ${url}: ${(hiddenRemoteCause(fetched.stderr) ?? gitReason(fetched.stderr)) || `exit status ${fetched.code}`}`, { url })
   }
   const listing = await scratch.run(['for-each-ref', '--format=%(objectname) %(objecttype) %(objectsize) %(refname)', 'refs/mirrors/'])
   const byRef = new Map<string, { oid: string, type: string, size: number }>()

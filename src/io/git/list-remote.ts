@@ -1,5 +1,6 @@
 import { MirrorError } from '../../core/errors.js'
 import { parseLsRemote, type RemoteListing } from '../../core/ls-remote.js'
+import { hiddenRemoteCause } from '../../core/remote-cause.js'
 import type { Git } from './run-git.js'
 import { gitReason } from './run-git.js'
 
@@ -7,7 +8,7 @@ import { gitReason } from './run-git.js'
 export async function listRemote (git: Git, remote: string, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<RemoteListing> {
   const r = await git.run(['ls-remote', '--symref', '--', remote], { okCodes: [128, 2], ...opts })
   if (r.code !== 0) {
-    throw new MirrorError('REMOTE_UNREACHABLE', `cannot list ${remote}: ${gitReason(r.stderr) || `git ls-remote exit status ${r.code}`}`, { remote })
+    throw new MirrorError('REMOTE_UNREACHABLE', `cannot list ${remote}: ${(hiddenRemoteCause(r.stderr) ?? gitReason(r.stderr)) || `git ls-remote exit status ${r.code}`}`, { remote })
   }
   return parseLsRemote(r.stdout)
 }

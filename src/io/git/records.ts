@@ -1,5 +1,6 @@
 import { MirrorError } from '../../core/errors.js'
 import { RECORD_REFS, type RecordName } from '../../core/refs.js'
+import { hiddenRemoteCause } from '../../core/remote-cause.js'
 import { gitReason, type Git } from './run-git.js'
 
 export type RecordOids = Record<RecordName, string | null>
@@ -45,7 +46,7 @@ export async function pushRecords (git: Git, remote: string, local: RecordOids, 
   const r = await git.run(['push', '--atomic', '--porcelain', ...leases, '--', remote, ...refspecs], { okCodes: [1, 128] })
   if (r.code !== 0) {
     const rejected = r.stdout.split('\n').filter(l => l.startsWith('!\t')).map(l => l.split('\t')[2] ?? '')
-    const reason = rejected.find(x => x !== '' && !x.includes('atomic push failed')) ?? (gitReason(r.stderr) || `exit status ${r.code}`)
+    const reason = rejected.find(x => x !== '' && !x.includes('atomic push failed')) ?? ((hiddenRemoteCause(r.stderr) ?? gitReason(r.stderr)) || `exit status ${r.code}`)
     throw new MirrorError('PUSH_REJECTED',
       `push of refs/mirrors/* to ${remote} was rejected: ${reason}. The bundle, the torrent and the local records are kept; run mirror-publish again to retry (it reuses them)`,
       { remote, reason, stderr: r.stderr })
