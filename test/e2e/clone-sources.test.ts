@@ -1,7 +1,7 @@
 // mirror-clone from each kind of source it can take the bundle from, one at a
 // time: a private DHT with no tracker, HTTP web seeds with no peer at all, a
 // magnet record without the torrent record, and a git:// origin. (Trackers
-// alone: clone.test.ts. ssh: no sshd here.) Every case ends equal to
+// alone: clone.test.ts. ssh: ssh.test.ts.) Every case ends equal to
 // `git clone`. Everything on 127.0.0.1: every command gets explicit flags,
 // never the public DHT or public trackers.
 import assert from 'node:assert/strict'

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
@@ -18,6 +18,7 @@ import { startGitServer } from './git-server.js'
 import { httpRequest } from './http-request.js'
 import { killAll, repoRoot, runProcess, startProcess } from './processes.js'
 import { parseRange, startStaticServer } from './static-server.js'
+import { living, startSshd } from './sshd.js'
 import { startTracker } from './tracker.js'
 import { freePort, waitUntil, withDeadline } from './wait.js'
 
@@ -458,4 +459,50 @@ test('git daemon: git:// ls-remote, clone and push on loopback', { timeout: 6000
   await daemon.close()
   await daemon.close()
   await assert.rejects(git(['ls-remote', url], { cwd: dir, env }), /unable to connect|Connection refused/)
+})
+
+test('sshd: ssh:// and scp-like ls-remote, clone and push, protocol v2, a refused key, close kills open sessions', { timeout: 60000 }, async (t) => {
+  t.after(killAll)
+  const { dir, env } = await testEnv(t)
+  const origin = await makeRepo(path.join(dir, 'srv', 'origin.git'), {}, { env, bare: true })
+  const sshd = await startSshd({ env })
+  t.after(async () => await sshd.close())
+  const sshEnv = { ...env, GIT_SSH_COMMAND: sshd.sshCommand() }
+  const url = sshd.url(origin.dir)
+  assert.equal(url, `ssh://${sshd.user}@127.0.0.1:${sshd.port}${origin.dir}`)
+
+  for (const u of [url, sshd.scpUrl(origin.dir)]) {
+    const traced = await runProcess('git', ['ls-remote', u], { cwd: dir, env: { ...sshEnv, GIT_TRACE_PACKET: '1' }, timeoutMs: 20000 })
+    assert.equal(traced.code, 0, traced.stderr)
+    const refs = Object.fromEntries(traced.stdout.trim().split('\n').map(l => l.split('\t').reverse()))
+    for (const [ref, oid] of Object.entries(origin.refs)) assert.equal(refs[ref], oid, `${u} ${ref}`)
+    assert.match(traced.stderr, /packet: +ls-remote< version 2/, `${u}: protocol v2 over ssh (AcceptEnv GIT_PROTOCOL)`)
+  }
+
+  const clone = path.join(dir, 'clone')
+  await git(['clone', '-q', sshd.scpUrl(origin.dir), clone], { cwd: dir, env: sshEnv })
+  assert.equal(await git(['rev-parse', 'HEAD'], { cwd: clone, env }), origin.head)
+  await git(['commit', '-q', '--allow-empty', '-m', 'pushed over ssh'], { cwd: clone, env })
+  await git(['push', '-q', url, 'HEAD:refs/heads/pushed'], { cwd: clone, env: sshEnv })
+  assert.equal(await git(['rev-parse', 'refs/heads/pushed'], { cwd: origin.dir, env }), await git(['rev-parse', 'HEAD'], { cwd: clone, env }))
+
+  const refused = await runProcess('git', ['ls-remote', url], { cwd: dir, env: { ...env, GIT_SSH_COMMAND: sshd.sshCommand('refused') }, timeoutMs: 20000 })
+  assert.equal(refused.code, 128)
+  assert.match(refused.stderr, /Permission denied \(publickey\)/)
+
+  // a session still running when the server closes is killed with it
+  const marker = path.join(dir, 'session-pid')
+  const session = startProcess('sh', ['-c', `${sshd.sshCommand()} -p ${sshd.port} ${sshd.user}@127.0.0.1 'echo $$ > ${marker}; exec sleep 600'`], { cwd: dir, env })
+  await waitUntil(() => existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n'), { timeoutMs: 10000, what: 'the ssh session to start' })
+  const sleeper = Number(readFileSync(marker, 'utf8'))
+  assert.ok(await living(sleeper))
+  // a test's killAll() stops the ssh client and the listener first: the session's command outlives both
+  await killAll()
+  assert.ok(await living(sleeper))
+  await withDeadline(sshd.close(), 10000, 'sshd closed')
+  await sshd.close()
+  assert.ok(!await living(sleeper), 'the session\'s command was killed')
+  assert.ok(!existsSync(sshd.dir), 'the temp directory is gone')
+  assert.equal((await session.exited).signal, 'SIGTERM')
+  await assert.rejects(git(['ls-remote', url], { cwd: dir, env: sshEnv }), /Connection refused|Could not read from remote/)
 })

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
 import { credentialsMessage, credentialsNeeded } from '../../core/credentials-needed.js'
 import { localFailure, MirrorError } from '../../core/errors.js'
+import { hiddenRemoteCause } from '../../core/remote-cause.js'
 import { freeBytesSync } from '../fs/free-space.js'
 
 const debug = createDebug('mirror:git')
@@ -181,6 +182,9 @@ async function closed (stream: NodeJS.ReadableStream, withinMs?: number): Promis
 
 /** git's own reason: its last "fatal:"/"error:" line, else its last line. */
 export function gitReason (stderr: string): string {
+  // over ssh, git's last word ("Could not read from remote repository.") hides ssh's reason, said just before
+  const hidden = hiddenRemoteCause(stderr)
+  if (hidden !== null) return hidden
   const lines = stderr.split(/[\r\n]+/).map(l => l.trim()).filter(l => l !== '')
   const fatal = lines.filter(l => /^(fatal|error):/.test(l))
   return (fatal.at(-1) ?? lines.at(-1) ?? '').replace(/^(fatal|error):\s*/, '')
