@@ -34,7 +34,8 @@ const EXIT_STATUS: Record<ErrorCode, 1 | 2> = {
   VERIFY_FAILED: 1,
   HTTP_FAILED: 1,
   NO_SPACE: 1,
-  LOCAL_IO: 1
+  LOCAL_IO: 1,
+  ORIGIN_NOT_PUBLIC: 1
 }
 
 test('exitStatusOf: every code pinned', async (t) => {
