@@ -169,3 +169,29 @@ async function waitForPeer (node: DhtNode, infoHashHex: string, timeoutMs: numbe
     node.off('peer', onPeer)
   }
 }
+
+/** One query a node received that named an infohash (get_peers, announce_peer). */
+export interface DhtQuery { q: string; infoHash: string; from: string }
+
+/**
+ * Records every query the nodes receive that names an infohash: what a
+ * lookup or an announce of a torrent looks like from the DHT's side.
+ * bittorrent-dht answers through k-rpc, whose 'query' event sees each one.
+ */
+export function watchQueries (nodes: readonly DhtNode[]): { queries: DhtQuery[], forInfoHash (hex: string): DhtQuery[], stop (): void } {
+  const queries: DhtQuery[] = []
+  const stops = nodes.map(node => {
+    const rpc = (node as unknown as { _rpc: EventEmitter })._rpc
+    const on = (query: { q?: Uint8Array, a?: { info_hash?: Uint8Array } }, peer: { address: string, port: number }): void => {
+      if (query.a?.info_hash === undefined) return
+      queries.push({ q: Buffer.from(query.q ?? []).toString(), infoHash: Buffer.from(query.a.info_hash).toString('hex'), from: `${peer.address}:${peer.port}` })
+    }
+    rpc.on('query', on)
+    return () => rpc.off('query', on)
+  })
+  return {
+    queries,
+    forInfoHash: hex => queries.filter(q => q.infoHash === hex.toLowerCase()),
+    stop: () => stops.forEach(s => s())
+  }
+}
