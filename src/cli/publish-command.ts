@@ -1,4 +1,4 @@
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { formatBytes } from '../core/format.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { Store } from '../io/store/store.js'
@@ -23,6 +23,8 @@ export function publishCommand (name: string): Command {
     .option('--sign-key <file>', 'sign a push object with this ed25519 key (default: git config mirror.signingKey; see mirror-keygen)')
     .option('--no-sign', 'do not sign, even with mirror.signingKey set')
     .option('--valid-days <days>', 'how long a new push object stays valid', positiveDays, 90)
+    .addOption(new Option('--private', 'a BEP 27 private torrent: announced only to the trackers given (--tracker or mirror.tracker, at least one), never on the DHT, by PEX or LSD; recorded in git config mirror.visibility').conflicts('public'))
+    .addOption(new Option('--public', 'a public torrent (public trackers by default, the DHT, LSD), also for an origin that needs authentication; recorded in git config mirror.visibility'))
     .option('--seed', 'keep seeding the bundle until interrupted')
     .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveSeconds, 10)
   addNetworkOptions(cmd)
@@ -41,6 +43,15 @@ refs/mirrors/push records it; clients that trust the key verify the bundle
 before using it. An unchanged state keeps its push object until half its
 validity has passed.
 
+A repository whose origin needs authentication is not published as a
+public torrent unless --public says so: anyone who learns a public
+torrent's infohash can fetch the repository's full contents, and it is
+announced on public trackers and the DHT. --private makes a BEP 27 private
+torrent instead, announced only to the trackers given. An https origin is
+asked anonymously (no credentials) whether it answers; ssh origins always
+authenticate, so they need one of the two. The choice is recorded in git
+config mirror.visibility for the next publish.
+
 Full git mirrors (--fetch-mirror, or git config mirror.fetchMirror) are
 recorded too: mirror-clone fetches from them with git when the bundle
 cannot serve (or first, with --sources), then only what is newer from the
@@ -49,6 +60,7 @@ origin.
 Examples:
   $ ${name} --web-seed https://downloads.example.org/git/ --seed
   $ ${name} --tracker udp://tracker.example.org:1337/announce --no-push --json
+  $ ${name} --private --tracker https://tracker.internal.example/announce
   $ ${name} --fetch-mirror https://mirror.example.org/project.git --fetch-mirror git://mirror.example.net/project.git`)
   return cmd.action(async () => await runCli(name, async () => await runPublish(cmd), { json: cmd.opts().json === true }))
 }
@@ -66,6 +78,7 @@ async function runPublish (cmd: Command): Promise<number> {
     webSeeds: (o.webSeed as string[] | undefined) ?? [],
     ...(o.fetchMirror === undefined ? {} : { fetchMirrors: o.fetchMirror as string[] }),
     network: networkFlags(cmd),
+    ...(o.private === true ? { visibility: 'private' as const } : o.public === true ? { visibility: 'public' as const } : {}),
     ...(o.sign === false ? { signingKey: false as const } : o.signKey === undefined ? {} : { signingKey: o.signKey as string }),
     validForSeconds: Math.round((o.validDays as number) * 24 * 3600),
     onProgress: p => reporter.progress(p)
@@ -98,7 +111,9 @@ function publishJson (r: PublishResult): Record<string, unknown> {
     fetchMirrors: r.fetchMirrors,
     records: r.records,
     push: r.push,
-    pushObject: r.pushObject
+    pushObject: r.pushObject,
+    visibility: r.visibility,
+    visibilityRecorded: r.visibilityRecorded
   }
 }
 
@@ -107,8 +122,9 @@ function publishText (r: PublishResult, seeding: boolean): string[] {
     `bundle:   ${r.bundle.path} (${formatBytes(r.bundle.size)}, ${r.bundle.refs} refs${r.bundle.reused ? ', unchanged since the last publish: reused' : ''})`,
     `torrent:  ${r.torrentPath}`,
     `infohash: ${r.infoHash}`,
-    `magnet:   ${r.magnet}`,
-    `trackers: ${r.trackers.length === 0 ? '(none)' : r.trackers.join(' ')}`
+    ...(r.visibility === 'private' ? [] : [`magnet:   ${r.magnet}`]),
+    `trackers: ${r.trackers.length === 0 ? '(none)' : r.trackers.join(' ')}`,
+    `visibility: ${r.visibility === 'private' ? 'private (BEP 27: announced only to these trackers; no DHT, PEX or LSD; no magnet record)' : 'public'}${r.visibilityRecorded ? ', recorded in git config mirror.visibility' : ''}`
   ]
   if (r.pushObject !== null) {
     const p = r.pushObject

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'AUTH_REQUIRED'         // the origin asks for credentials and nothing could answer (no terminal, no credential helper)
   | 'NO_SUCH_BRANCH'        // -b names no branch or tag of the origin
   | 'LOCAL_IO'              // this machine refused a read or write: read-only, permissions, I/O error, too many open files
+  | 'ORIGIN_NOT_PUBLIC'     // a public publish of an origin that needs authentication (or cannot be told): --private or --public
 
 export class MirrorError extends Error {
   readonly code: ErrorCode
@@ -56,7 +57,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'USAGE', 'NOT_A_REPOSITORY', 'NO_SUCH_REMOTE', 'SHALLOW_REPOSITORY', 'EMPTY_REPOSITORY', 'BAD_WEB_SEED', 'BAD_OPTION',
   'STORE_NOT_WRITABLE', 'STORE_CORRUPT', 'GIT_FAILED', 'REMOTE_UNREACHABLE', 'PUSH_REJECTED', 'NO_RECORDS', 'BAD_RECORD',
   'UNSAFE_TORRENT', 'TOO_LARGE', 'DOWNLOAD_STALLED', 'BAD_BUNDLE', 'TORRENT_FAILED', 'ABORTED', 'DESTINATION_EXISTS',
-  'BAD_KEY', 'KEY_EXISTS', 'BAD_PUSH_OBJECT', 'VERIFY_FAILED', 'HTTP_FAILED', 'NO_SPACE', 'NO_SUCH_BRANCH', 'AUTH_REQUIRED', 'LOCAL_IO'
+  'BAD_KEY', 'KEY_EXISTS', 'BAD_PUSH_OBJECT', 'VERIFY_FAILED', 'HTTP_FAILED', 'NO_SPACE', 'NO_SUCH_BRANCH', 'AUTH_REQUIRED', 'LOCAL_IO',
+  'ORIGIN_NOT_PUBLIC'
 ]
 
 /** DESIGN.md's exit status for a failure with this code: 2 for wrong usage, 1 for everything else. */

@@ -52,6 +52,8 @@ export interface MirrorConfig {
   minRate?: string
   /** mirror.fetchMirror: full git mirrors a publish records (multi-valued). */
   fetchMirror?: string[]
+  /** mirror.visibility: public or private (core/visibility.ts), what mirror-publish --public or --private recorded. */
+  visibility?: string
 }
 
 /** Flags win over git config, git config over the defaults. */

@@ -15,14 +15,16 @@ import { formatUrlList } from '../core/records.js'
 import { refListId, type RefState } from '../core/ref-list.js'
 import { RECORD_REFS, ZERO_OID } from '../core/refs.js'
 import { normalizeWebSeed, webSeedFor } from '../core/web-seed.js'
+import { checkPrivateTrackers, parseVisibility, privateNetwork, publicRefusal, type Visibility } from '../core/visibility.js'
 import { writeFileAtomic } from '../io/fs/atomic.js'
 import { hashFile } from '../io/fs/hash-file.js'
 import { findSigningKey } from '../io/keys/find-signing-key.js'
 import type { SigningKey } from '../io/keys/signing-key.js'
 import { pushRecords, writeRecords, type PushOutcome, type RecordOids } from '../io/git/records.js'
 import { openRepository, readMirrorConfig, type Repository } from '../io/git/repository.js'
+import { originAccess } from '../io/http/origin-access.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
-import { encodeTorrent, magnetOf, preloadTorrentParser, readTorrent, retargetTorrent } from '../io/torrent/torrent-file.js'
+import { encodeTorrent, magnetOf, preloadTorrentParser, readTorrent, retargetTorrent, setPrivateFlag } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
 import { resolvePublishedState } from './resolve-published-state.js'
 import { earlierPushObjects, newest, signPushObject } from './sign-push-object.js'
@@ -41,6 +43,13 @@ export interface PublishOptions {
   /** Full git mirrors to record (http(s) in refs/mirrors/fetch/http, git:// and ssh in fetch/git); default git config mirror.fetchMirror. */
   fetchMirrors?: string[]
   network: NetworkFlags
+  /**
+   * --public or --private. Unsaid: git config mirror.visibility, else public
+   * unless the origin needs authentication (or cannot be told to be
+   * readable by anyone): then ORIGIN_NOT_PUBLIC, before anything is
+   * fetched, written or pushed. Said: recorded in mirror.visibility.
+   */
+  visibility?: Visibility
   /** Sign with this key file; false: do not sign; undefined: git config mirror.signingKey, if set. */
   signingKey?: string | false
   /** How long a new push object is valid (default 90 days). */
@@ -67,8 +76,11 @@ export interface PublishResult {
   /** The push object the torrent carries, when signed. */
   pushObject: { id: string, sequence: number, expires: number, key: string, path: string, reused: boolean } | null
   entry: StoredBundle
-  /** The network options in force (flags over git config), for seeding next. */
+  /** The network options in force (flags over git config), for seeding next: a private publish's have no DHT or LSD. */
   network: NetworkOptions
+  visibility: Visibility
+  /** The visibility was written to git config mirror.visibility by this run (it was said and differed). */
+  visibilityRecorded: boolean
 }
 
 /**
@@ -85,9 +97,22 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   }
   const config = await readMirrorConfig(repo.git)
   const net = resolveNetworkOptions(o.network, config)
+  const recorded = parseVisibility(config.visibility)
+  const chosen = o.visibility ?? recorded
+  if (chosen === 'private') checkPrivateTrackers(net.trackers)   // never the default public trackers
   const fetchMirrors = [...new Set(o.fetchMirrors ?? config.fetchMirror ?? [])]
   const mirrors = fetchMirrorRecords(fetchMirrors)
-  const target = await resolvePublishedState(repo, { remote: o.remote, push: o.push })
+  const target = await resolvePublishedState(repo, {
+    remote: o.remote,
+    push: o.push,
+    checkRemote: async remote => {
+      if (chosen !== null) return
+      const refusal = publicRefusal(remote.url, await originAccess(remote.url), net)
+      if (refusal !== null) throw new MirrorError('ORIGIN_NOT_PUBLIC', refusal, { remote: remote.name, url: remote.url })
+    }
+  })
+  const visibility: Visibility = chosen ?? 'public'
+  const isPrivate = visibility === 'private'
   const store = await Store.open(o.store ?? path.join(repo.gitDir, 'mirror'))
 
   const end = refListId(target.state.refs)
@@ -97,7 +122,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   const fileName = `${base}.bundle`
   const folder = key === null ? null : base
   const webSeeds = o.webSeeds.map(u => webSeedFor(u, fileName, folder))
-  const trackers = net.trackers ?? [...DEFAULT_TRACKERS]
+  const trackers = isPrivate ? checkPrivateTrackers(net.trackers) : net.trackers ?? [...DEFAULT_TRACKERS]
   const signing: Signing | null = key === null
     ? null
     : {
@@ -114,14 +139,14 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   let signed: { po: PushObject, reused: boolean } | null = null
   if (reused) {
     if (signing !== null) {
-      const r = await resign(o, store, entry!, signing, { trackers, webSeeds })
+      const r = await resign(o, store, entry!, signing, { trackers, webSeeds, private: isPrivate })
       signed = r
       entry = r.entry
     }
-    entry = await retarget(store, entry!, trackers, webSeeds)
+    entry = await retarget(store, entry!, { trackers, webSeeds, private: isPrivate })
   } else {
     if (entry !== null) await rm(entry.dir, { recursive: true, force: true })   // changed on disk, renamed, signed or no longer: rebuild
-    const built = await build(o, repo, store, target.state, { end, fileName, folder, trackers, webSeeds, signing })
+    const built = await build(o, repo, store, target.state, { end, fileName, folder, trackers, webSeeds, signing, private: isPrivate })
     entry = built.entry
     if (built.po !== null) signed = { po: built.po, reused: false }
   }
@@ -131,7 +156,8 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   o.onProgress?.({ phase: 'records' })
   const records = await writeRecords(repo.git, {
     torrent: torrentBytes,
-    magnet: Buffer.from(`${magnet}\n`),
+    // a magnet carries no private flag: a client opening it would look the infohash up on the DHT before it learns
+    ...(isPrivate ? {} : { magnet: Buffer.from(`${magnet}\n`) }),
     ...(webSeeds.length > 0 ? { http: Buffer.from(formatUrlList(webSeeds.map(u => folder === null ? u : `${u}${encodeURIComponent(folder)}/${encodeURIComponent(fileName)}`))) } : {}),
     ...mirrors,
     ...(signed !== null ? { push: signed.po.bytes } : {})
@@ -142,6 +168,8 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     push = { remote: target.remote.name, outcome: await pushRecords(repo.git, target.remote.name, records, target.remoteRecords) }
   }
   if (signed !== null) await store.pushObjects.add(signed.po)   // the chain's HEAD moves once the push object is out (or kept local by --no-push)
+  const visibilityRecorded = o.visibility !== undefined && o.visibility !== recorded
+  if (visibilityRecorded) await repo.git.run(['config', '--local', 'mirror.visibility', visibility])   // the next publish keeps to it unless told otherwise
   return {
     store: store.root,
     bundle: { path: entry.bundlePath, file: entry.meta.file, size: entry.meta.size, sha256: entry.meta.sha256, refs: entry.meta.refs.length, reused },
@@ -157,7 +185,9 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
       ? null
       : { id: signed.po.id, sequence: signed.po.sequence, expires: signed.po.expires, key: signed.po.signer.text, path: entry.pushPath!, reused: signed.reused },
     entry,
-    network: net
+    network: isPrivate ? privateNetwork(net) : net,
+    visibility,
+    visibilityRecorded
   }
 }
 
@@ -192,7 +222,7 @@ interface Signing { key: SigningKey, project: string, now: number, validForSecon
  */
 async function build (
   o: PublishOptions, repo: Repository, store: Store, state: RefState,
-  t: { end: string, fileName: string, folder: string | null, trackers: string[], webSeeds: string[], signing: Signing | null }
+  t: { end: string, fileName: string, folder: string | null, trackers: string[], webSeeds: string[], signing: Signing | null, private: boolean }
 ): Promise<{ entry: StoredBundle, po: PushObject | null }> {
   const tmp = await store.makeTemp('publish')
   try {
@@ -201,12 +231,15 @@ async function build (
     // signed: the pack's index ships too, so a client that trusts the signature need not index the pack
     const bundle = await createBundle(repo, state, dataDir, t.fileName, { index: t.signing !== null, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
     o.onProgress?.({ phase: 'torrent', loaded: bundle.size, total: bundle.size })
-    let { torrent, infoHash } = encodeTorrent({ name: t.fileName, pieceLength: bundle.pieces.pieceLength, pieces: bundle.pieces.table(), files: { length: bundle.size } }, t)
+    const content = { name: t.fileName, pieceLength: bundle.pieces.pieceLength, pieces: bundle.pieces.table(), files: { length: bundle.size } }
+    let { torrent, infoHash } = encodeTorrent({ ...content, private: t.private }, t)
     let po: PushObject | null = null
     if (t.signing !== null && t.folder !== null) {
       const index = bundle.index === null ? null : { idx: await hashFile(bundle.index.idx), rev: await hashFile(bundle.index.rev) }
-      po = signPushObject(t.signing.key, { ...t.signing, state, bundle: { sha256: bundle.sha256, size: bundle.size, infoHash }, index: index?.idx ?? null, reverseIndex: index?.rev ?? null })
-      const folderTorrent = await makeFolderTorrent(dataDir, t.folder, po, { bundleSize: bundle.size, pieces: bundle.pieces, trackers: t.trackers, webSeeds: t.webSeeds })
+      // the push object names the bundle's public torrent of its own (docs/push-object.md), whatever this publish's visibility
+      const bundleInfoHash = t.private ? infoHashOf(content) : infoHash
+      po = signPushObject(t.signing.key, { ...t.signing, state, bundle: { sha256: bundle.sha256, size: bundle.size, infoHash: bundleInfoHash }, index: index?.idx ?? null, reverseIndex: index?.rev ?? null })
+      const folderTorrent = await makeFolderTorrent(dataDir, t.folder, po, { bundleSize: bundle.size, pieces: bundle.pieces, trackers: t.trackers, webSeeds: t.webSeeds, private: t.private })
       torrent = folderTorrent.torrent
       infoHash = folderTorrent.infoHash
     }
@@ -239,7 +272,7 @@ async function build (
  * files that follow are hashed on top, so the bundle is not read again.
  */
 async function makeFolderTorrent (
-  dataDir: string, folder: string, po: PushObject, o: { bundleSize: number, pieces: PieceHasher, trackers: string[], webSeeds: string[] }
+  dataDir: string, folder: string, po: PushObject, o: { bundleSize: number, pieces: PieceHasher, trackers: string[], webSeeds: string[], private: boolean }
 ): Promise<{ torrent: Buffer, infoHash: string }> {
   if (o.pieces.length !== o.bundleSize) throw new Error('the piece hasher has not seen exactly the bundle')
   await writeFileAtomic(path.join(dataDir, pushFileName(folder)), po.bytes)
@@ -253,7 +286,7 @@ async function makeFolderTorrent (
     }
     files.push({ name, length })
   }
-  return encodeTorrent({ name: folder, pieceLength: o.pieces.pieceLength, pieces: o.pieces.table(), files }, o)
+  return encodeTorrent({ name: folder, pieceLength: o.pieces.pieceLength, pieces: o.pieces.table(), files, private: o.private }, o)
 }
 
 /**
@@ -262,7 +295,7 @@ async function makeFolderTorrent (
  * same bundle is signed again (next sequence) and its torrent remade.
  */
 async function resign (
-  o: PublishOptions, store: Store, entry: StoredBundle, s: Signing, t: { trackers: string[], webSeeds: string[] }
+  o: PublishOptions, store: Store, entry: StoredBundle, s: Signing, t: { trackers: string[], webSeeds: string[], private: boolean }
 ): Promise<{ po: PushObject, reused: boolean, entry: StoredBundle }> {
   let current: PushObject | null = null
   try {
@@ -323,11 +356,19 @@ async function bundlePieces (entry: StoredBundle): Promise<PieceHasher> {
   return pieces
 }
 
-/** Same infohash, new announce list or web seeds when the options changed. */
-async function retarget (store: Store, entry: StoredBundle, trackers: string[], webSeeds: string[]): Promise<StoredBundle> {
+/**
+ * The stored torrent for this publish's options: a new announce list or web
+ * seeds keep the infohash; a switch between public and private sets or
+ * clears BEP 27's flag in the info dictionary, which gives the other
+ * infohash (always the same one for the same bundle, so an unchanged state
+ * keeps one infohash per visibility), with no new bundle and no hashing.
+ */
+async function retarget (store: Store, entry: StoredBundle, t: { trackers: string[], webSeeds: string[], private: boolean }): Promise<StoredBundle> {
   const current = await readFile(entry.torrentPath)
   const parsed = await readTorrent(current, entry.torrentPath)
   const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
-  if (same(parsed.announce, trackers) && same(parsed.urlList, webSeeds)) return entry
-  return await store.update(entry, entry.meta, retargetTorrent(current, trackers, webSeeds))   // the info dictionary, hence the infohash, untouched
+  const switched = (parsed.private === true) === t.private ? null : setPrivateFlag(current, t.private)
+  if (switched === null && same(parsed.announce, t.trackers) && same(parsed.urlList, t.webSeeds)) return entry
+  const meta = switched === null ? entry.meta : { ...entry.meta, infoHash: switched.infoHash }
+  return await store.update(entry, meta, retargetTorrent(switched?.torrent ?? current, t.trackers, t.webSeeds))
 }

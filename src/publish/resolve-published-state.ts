@@ -18,9 +18,12 @@ export interface PublishTarget {
  * Decides what to publish. In a working repository: what the remote
  * advertises (listed, then fetched where objects are missing), never what
  * exists only locally. In a bare repository (a server-side or CI mirror):
- * its own branches, tags and HEAD.
+ * its own branches, tags and HEAD. `checkRemote` sees the remote first
+ * and may refuse it.
  */
-export async function resolvePublishedState (repo: Repository, o: { remote?: string, push: boolean }): Promise<PublishTarget> {
+export async function resolvePublishedState (
+  repo: Repository, o: { remote?: string, push: boolean, checkRemote?: (remote: { name: string, url: string }) => Promise<void> }
+): Promise<PublishTarget> {
   const { git } = repo
   let remote: { name: string, url: string } | null
   try {
@@ -30,6 +33,7 @@ export async function resolvePublishedState (repo: Repository, o: { remote?: str
     if (!(repo.bare && o.remote === undefined && isMirrorError(err, 'NO_SUCH_REMOTE'))) throw err
     remote = null
   }
+  if (remote !== null) await o.checkRemote?.(remote)   // before anything is listed or fetched
 
   const listing = remote !== null && (!repo.bare || o.push) ? await listRemote(git, remote.name) : null
   const remoteRecords = new Map((listing?.refs ?? []).filter(r => r.name.startsWith('refs/mirrors/')).map(r => [r.name, r.oid]))

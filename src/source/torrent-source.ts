@@ -50,8 +50,8 @@ export function checkTorrentRecord (r: TorrentRecord, o: { maxSize: number }): T
  * and as=) and trackers (its announce list, a magnet's tr=) this machine
  * must not contact for a clone of `origin` (core/address-policy.ts), and
  * those left out, with what they were and why. Trackers the user
- * configured (--tracker, mirror.tracker) replace the torrent's and are
- * theirs to choose.
+ * configured (--tracker, mirror.tracker) replace a public torrent's and
+ * are theirs to choose; a private torrent's own are used, and screened.
  */
 export function screenAddresses (s: TorrentSource, origin: string, o: { userTrackers: boolean }): { source: TorrentSource, refused: Array<{ what: 'web seed' | 'tracker', url: string, reason: string }> } {
   const refused: Array<{ what: 'web seed' | 'tracker', url: string, reason: string }> = []
@@ -63,7 +63,9 @@ export function screenAddresses (s: TorrentSource, origin: string, o: { userTrac
   })
   const from = s.kind === 'torrent' ? s.parsed : s.magnet
   const urlList = screen('web seed', from.urlList ?? [])
-  const announce = o.userTrackers ? from.announce ?? [] : screen('tracker', from.announce ?? [])
+  // a private torrent (BEP 27) is announced to its own trackers whatever the user configured: they are screened too
+  const ownTrackers = !o.userTrackers || (s.kind === 'torrent' && s.parsed.private === true)
+  const announce = ownTrackers ? screen('tracker', from.announce ?? []) : from.announce ?? []
   if (refused.length === 0) return { source: s, refused }
   return { source: s.kind === 'torrent' ? { ...s, parsed: { ...s.parsed, urlList, announce } } : { ...s, magnet: { ...s.magnet, urlList, announce } }, refused }
 }

@@ -92,6 +92,8 @@ declare module 'webtorrent' {
     wires: Wire[]
     pieces: Array<unknown | null>
     pieceLength: number
+    /** BEP 27, from the info dictionary (or the add option). */
+    private?: boolean
     /** Where the files are written. */
     path: string
     files: Array<{ path: string, name: string, length: number, offset: number }>
@@ -106,6 +108,8 @@ declare module 'webtorrent' {
     announce?: string[]
     destroyStoreOnDestroy?: boolean
     strategy?: string
+    /** BEP 27: overrides the torrent's own flag (no DHT, no PEX for it) */
+    private?: boolean
   }
 
   export interface Options {

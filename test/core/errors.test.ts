@@ -36,7 +36,8 @@ const EXIT_STATUS: Record<ErrorCode, 1 | 2> = {
   NO_SPACE: 1,
   NO_SUCH_BRANCH: 1,
   AUTH_REQUIRED: 1,
-  LOCAL_IO: 1
+  LOCAL_IO: 1,
+  ORIGIN_NOT_PUBLIC: 1
 }
 
 test('exitStatusOf: every code pinned', async (t) => {

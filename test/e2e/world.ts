@@ -27,13 +27,22 @@ export interface World {
 
 export const QUIET_NET = ['--no-dht', '--no-lsd', '--no-upnp']
 
-export async function makeWorld (t: TestContext, o: { spec?: RepoSpec } = {}): Promise<World> {
+/**
+ * `auth`: the server asks for HTTP Basic credentials (a private repository);
+ * git gets them from a credential helper in the test's global config, so
+ * the maintainer's clone and every git the executables run authenticate,
+ * and anything anonymous gets 401.
+ */
+export async function makeWorld (t: TestContext, o: { spec?: RepoSpec, auth?: { user: string, password: string } } = {}): Promise<World> {
   const te = await makeTestEnv('gtm-e2e-')
   const { env, dir } = te
   const root = path.join(dir, 'srv')
   const origin = path.join(root, 'project.git')
   await makeRepo(origin, o.spec ?? {}, { env, bare: true })
-  const server = await startGitServer({ root, env })
+  if (o.auth !== undefined) {
+    await git(['config', '--global', 'credential.helper', `!f() { echo username=${o.auth.user}; echo password=${o.auth.password}; }; f`], { cwd: dir, env })
+  }
+  const server = await startGitServer({ root, env, ...(o.auth === undefined ? {} : { auth: o.auth }) })
   const tracker = await startTracker()
   t.after(async () => {
     await killAll()

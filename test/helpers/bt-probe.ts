@@ -76,3 +76,57 @@ export async function peerPieceCount (port: number, facts: TorrentFacts, timeout
     })
   })
 }
+
+const EXTENDED = 20
+
+/**
+ * The extension names (BEP 10 `m`: ut_metadata, ut_pex, ...) the peer at
+ * host:port offers for this infohash: a handshake with the extension bit
+ * set, then its extended handshake. Rejects if it sends none within
+ * `timeoutMs` (default 3 s).
+ */
+export async function peerExtensions (port: number, infoHashHex: string, timeoutMs = 3000, host = '127.0.0.1'): Promise<string[]> {
+  const infoHash = Buffer.from(infoHashHex, 'hex')
+  return await new Promise<string[]>((resolve, reject) => {
+    let buf = Buffer.alloc(0)
+    let shookHands = false
+    const sock = net.connect({ host, port })
+    const finish = (err: Error | null, names?: string[]): void => {
+      clearTimeout(timer)
+      sock.destroy()
+      if (err !== null) reject(err)
+      else resolve(names!)
+    }
+    const timer = setTimeout(() => finish(new Error(`no extended handshake from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs)
+    sock.on('connect', () => {
+      const reserved = Buffer.alloc(8)
+      reserved[5] = 0x10   // BEP 10
+      sock.write(Buffer.concat([PROTOCOL, reserved, infoHash, Buffer.from('-GT0000-'), randomBytes(12)]))
+    })
+    sock.on('error', err => finish(err))
+    sock.on('close', () => finish(new Error(`${host}:${port} closed the connection before its extended handshake`)))
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk])
+      if (!shookHands) {
+        if (buf.length < 68) return
+        if (!buf.subarray(0, 20).equals(PROTOCOL) || !buf.subarray(28, 48).equals(infoHash)) {
+          finish(new Error(`${host}:${port} answered with another protocol or infohash`))
+          return
+        }
+        shookHands = true
+        buf = buf.subarray(68)
+      }
+      while (buf.length >= 4) {
+        const len = buf.readUInt32BE(0)
+        if (buf.length < 4 + len) return
+        const payload = buf.subarray(4, 4 + len)
+        buf = buf.subarray(4 + len)
+        if (payload[0] === EXTENDED && payload[1] === 0) {
+          const dict = bencode.decode(payload.subarray(2)) as { m?: Record<string, unknown> }
+          finish(null, Object.keys(dict.m ?? {}).sort())
+          return
+        }
+      }
+    })
+  })
+}

@@ -169,3 +169,30 @@ async function waitForPeer (node: DhtNode, infoHashHex: string, timeoutMs: numbe
     node.off('peer', onPeer)
   }
 }
+
+/** One query a node received: its type, the infohash it names (get_peers, announce_peer) or null, and its sender. */
+export interface DhtQuery { q: string; infoHash: string | null; from: string }
+
+/**
+ * Records every query the nodes receive: what a lookup or an announce of a
+ * torrent (get_peers, announce_peer naming its infohash) or a node joining
+ * (find_node, ping) looks like from the DHT's side. bittorrent-dht answers
+ * through k-rpc, whose 'query' event sees each one.
+ */
+export function watchQueries (nodes: readonly DhtNode[]): { queries: DhtQuery[], forInfoHash (hex: string): DhtQuery[], stop (): void } {
+  const queries: DhtQuery[] = []
+  const stops = nodes.map(node => {
+    const rpc = (node as unknown as { _rpc: EventEmitter })._rpc
+    const on = (query: { q?: Uint8Array, a?: { info_hash?: Uint8Array } }, peer: { address: string, port: number }): void => {
+      const ih = query.a?.info_hash
+      queries.push({ q: Buffer.from(query.q ?? []).toString(), infoHash: ih === undefined ? null : Buffer.from(ih).toString('hex'), from: `${peer.address}:${peer.port}` })
+    }
+    rpc.on('query', on)
+    return () => rpc.off('query', on)
+  })
+  return {
+    queries,
+    forInfoHash: hex => queries.filter(q => q.infoHash === hex.toLowerCase()),
+    stop: () => stops.forEach(s => s())
+  }
+}

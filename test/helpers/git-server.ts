@@ -21,7 +21,19 @@ export interface GitServer {
 
 const MAX_CGI_HEADER = 64 * 1024
 
-export async function startGitServer (opts: { root: string; env: NodeJS.ProcessEnv }): Promise<GitServer> {
+export interface GitServerOptions {
+  root: string
+  env: NodeJS.ProcessEnv
+  /**
+   * HTTP Basic authentication for every request (off by default): a request
+   * without these credentials gets 401 and `WWW-Authenticate: Basic`, as a
+   * server of a private repository answers; git then asks its credential
+   * helper and retries.
+   */
+  auth?: { user: string; password: string }
+}
+
+export async function startGitServer (opts: GitServerOptions): Promise<GitServer> {
   let stats = newStats()
   const cgis = new Set<ChildProcess>()
   let port = 0
@@ -32,6 +44,10 @@ export async function startGitServer (opts: { root: string; env: NodeJS.ProcessE
     res.once('close', () => {
       stats.requests.push({ method: req.method ?? '', path, query, status: res.statusCode, bytes })
     })
+    if (opts.auth !== undefined && req.headers.authorization !== `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"', 'Content-Type': 'text/plain' }).end('authentication required\n')
+      return
+    }
     let pathInfo: string
     try { pathInfo = decodeURIComponent(path) } catch {
       res.writeHead(400).end()
@@ -110,7 +126,7 @@ export async function startGitServer (opts: { root: string; env: NodeJS.ProcessE
 }
 
 function cgiEnv (
-  opts: { root: string; env: NodeJS.ProcessEnv },
+  opts: GitServerOptions,
   req: http.IncomingMessage,
   pathInfo: string,
   query: string,

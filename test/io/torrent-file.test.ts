@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import bencode from 'bencode'
-import { encodeTorrent, magnetOf, makeTorrent, readTorrent, retargetTorrent } from '../../src/io/torrent/torrent-file.js'
+import { encodeTorrent, magnetOf, makeTorrent, readTorrent, retargetTorrent, setPrivateFlag } from '../../src/io/torrent/torrent-file.js'
 import { PieceHasher } from '../../src/core/piece-hasher.js'
 import { checkBundleTorrent } from '../../src/core/torrent-policy.js'
 import { parseMagnetRecord } from '../../src/core/records.js'
@@ -255,4 +255,29 @@ test('magnetOf: a magnet record that parses back to the same infohash', async (t
   assert.equal(params.get('dn'), NAME)
   assert.deepEqual(params.getAll('tr'), [T1])
   assert.deepEqual(params.getAll('ws'), [W1])
+})
+
+test('a private torrent (BEP 27): encodeTorrent and create-torrent agree; setPrivateFlag switches it both ways without hashing the data again', async (t) => {
+  const bytes = content(3 * PIECE + 5)
+  const file = await tempFile(t, bytes, 'p.bundle')
+  const pieces = new PieceHasher(PIECE)
+  pieces.update(bytes)
+  const c = { name: NAME, pieceLength: PIECE, pieces: pieces.table(), files: { length: bytes.length } }
+  const pub = encodeTorrent(c, { trackers: [T1], webSeeds: [] })
+  const priv = encodeTorrent({ ...c, private: true }, { trackers: [T1], webSeeds: [] })
+  const theirs = await readTorrent(await makeTorrent(file, { name: NAME, pieceLength: PIECE, trackers: [T1], webSeeds: [], private: true }), 'theirs')
+  assert.equal(priv.infoHash, theirs.infoHash)
+  assert.notEqual(priv.infoHash, pub.infoHash)
+  const parsed = await readTorrent(priv.torrent, 'ours')
+  assert.equal(parsed.private, true)
+  assert.equal(decode(priv.torrent).info.private, 1)
+  assert.equal((await readTorrent(pub.torrent, 'pub')).private, undefined)
+
+  const made = setPrivateFlag(pub.torrent, true)
+  assert.equal(made.infoHash, priv.infoHash)
+  assert.equal((await readTorrent(made.torrent, 'made')).infoHash, priv.infoHash)
+  assert.deepEqual((await readTorrent(made.torrent, 'made')).announce, [T1], 'the announce list stays')
+  const back = setPrivateFlag(made.torrent, false)
+  assert.equal(back.infoHash, pub.infoHash)
+  assert.equal(setPrivateFlag(priv.torrent, true).infoHash, priv.infoHash, 'idempotent')
 })

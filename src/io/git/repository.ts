@@ -57,6 +57,7 @@ export async function readMirrorConfig (git: Git): Promise<MirrorConfig> {
   const sources = last('mirror.sources'); if (sources !== undefined) config.sources = sources
   const allow = last('mirror.allowprotocols'); if (allow !== undefined) config.allowProtocols = allow
   const minRate = last('mirror.minrate'); if (minRate !== undefined) config.minRate = minRate
+  const visibility = last('mirror.visibility'); if (visibility !== undefined) config.visibility = visibility
   if (all.has('mirror.fetchmirror')) config.fetchMirror = all.get('mirror.fetchmirror')!.filter(v => v !== '')
   return config
 }

@@ -1,7 +1,8 @@
 import createDebug from 'debug'
 import type WebTorrent from 'webtorrent'
-import type { Torrent, Wire } from 'webtorrent'
+import type { AddOptions, Torrent, Wire } from 'webtorrent'
 import type { NetworkOptions } from '../../core/network-options.js'
+import { announceList } from '../../core/visibility.js'
 
 /** The only importer of webtorrent. */
 export type { Torrent, Wire } from 'webtorrent'
@@ -47,11 +48,41 @@ export async function createTorrentClient (net: NetworkOptions): Promise<Torrent
 }
 
 /**
- * The announce list a torrent is shared under: the trackers the user
- * configured, else the ones the torrent names.
+ * The announce list a torrent is shared under: a private torrent's own
+ * trackers (BEP 27), else the trackers the user configured, else the
+ * torrent's.
  */
-export function announceFor (net: NetworkOptions, torrentTrackers: string[]): string[] {
-  return net.trackers ?? torrentTrackers
+export function announceFor (net: NetworkOptions, torrent: { announce?: string[], private?: boolean }): string[] {
+  return announceList({ private: torrent.private === true, user: net.trackers, torrent: torrent.announce ?? [] })
+}
+
+/**
+ * client.add(), keeping a private torrent (BEP 27) to its trackers.
+ * webtorrent 2.8.5 does half of it (read in node_modules/webtorrent/lib/
+ * torrent.js, checked by test/io/swarm-private.test.ts): its discovery gets
+ * `dht: !this.private && client.dht`, and ut_pex is attached to a wire only
+ * `if (!this.private)`; but it passes `lsd: this.client.lsd` whatever the
+ * torrent, so a private torrent's infohash would be multicast to the local
+ * network every 5 minutes (bittorrent-lsd). LSD is a client option, read
+ * once when the torrent's discovery starts (_startDiscovery, after add()
+ * returns): for a private torrent, that one read sees false. `private` is
+ * also passed as an option, which webtorrent's parsed copy follows.
+ */
+export function addTorrent (client: TorrentClient, torrentId: Parameters<TorrentClient['add']>[0], opts: AddOptions & { private: boolean }): Torrent {
+  const { private: isPrivate, ...rest } = opts
+  const torrent = client.add(torrentId, isPrivate ? { ...rest, private: true } : rest)
+  if (isPrivate) {
+    const t = torrent as unknown as { _startDiscovery: () => void }
+    const start = t._startDiscovery
+    if (typeof start !== 'function') throw new Error('webtorrent has no Torrent#_startDiscovery: check how a private torrent keeps off LSD in this version')
+    t._startDiscovery = function (this: unknown) {
+      const c = client as unknown as { lsd: boolean }
+      const lsd = c.lsd
+      c.lsd = false
+      try { start.call(this) } finally { c.lsd = lsd }
+    }
+  }
+  return torrent
 }
 
 /** Idempotent and bounded: resolves within `timeoutMs` whatever webtorrent does. */

@@ -4,7 +4,7 @@ import { localFailure, MirrorError } from '../../core/errors.js'
 import { formatBytes, formatRate } from '../../core/format.js'
 import { RateWatch } from '../../core/rate-watch.js'
 import type { OnProgress } from '../../core/progress.js'
-import type { TorrentClient } from './client.js'
+import { addTorrent, type TorrentClient } from './client.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
 import { readInOrder } from './read-in-order.js'
 import { windowRarest, WINDOWED_STRATEGY } from './piece-window.js'
@@ -17,6 +17,12 @@ export interface DownloadOptions {
   /** Directory the torrent's file is written into (kept on failure: a rerun resumes). */
   path: string
   announce: string[]
+  /**
+   * BEP 27: the torrent is private (a .torrent whose info says so; a
+   * magnet's flag is unknown until its metadata came): found through
+   * `announce` only, never the DHT, PEX or LSD.
+   */
+  private?: boolean
   /**
    * Give up when no byte arrives for this long (web seeds count), counted
    * from the start too: a magnet whose metadata never comes stalls as well.
@@ -61,7 +67,7 @@ export interface Downloaded {
  * its data stays.
  */
 export async function downloadTorrent (client: TorrentClient, source: ParsedTorrent | MagnetSource, o: DownloadOptions): Promise<Downloaded> {
-  const torrent = client.add({ ...source, announce: o.announce }, { path: o.path, ...WINDOWED_STRATEGY })
+  const torrent = addTorrent(client, { ...source, announce: o.announce }, { path: o.path, ...WINDOWED_STRATEGY, private: o.private === true })
   windowRarest(torrent)   // pieces at most PIECE_WINDOW_BYTES out of file order, spread over the swarm
   const stats = trackTransfers(torrent, o.stats)
   const guard = guardPeers(torrent, { limitMs: o.stallTimeoutMs, onNotice: o.onNotice })

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import createDebug from 'debug'
 import { MirrorError } from '../../core/errors.js'
 import type { NetworkOptions } from '../../core/network-options.js'
-import { announceFor, closeTorrentClient, createTorrentClient, type Torrent, type TorrentClient } from './client.js'
+import { addTorrent, announceFor, closeTorrentClient, createTorrentClient, type Torrent, type TorrentClient } from './client.js'
 import { downloadTorrent, removeTorrent, type Downloaded, type DownloadOptions } from './download.js'
 import type { MagnetSource, ParsedTorrent } from './torrent-file.js'
 import { trackTransfers, type TransferStats } from './transfer-stats.js'
@@ -71,11 +71,13 @@ export class Swarm extends EventEmitter {
    * Downloads a torrent (or a magnet's) into `o.path`: resolves once every
    * piece verified, then the torrent leaves the client (its files stay). A
    * rerun resumes from the pieces on disk. Trackers are the user's when
-   * configured, else the torrent's.
+   * configured, else the torrent's; a private torrent (BEP 27) keeps to its
+   * own trackers, off the DHT, PEX and LSD (addTorrent).
    */
-  async download (source: ParsedTorrent | MagnetSource, o: Omit<DownloadOptions, 'announce'>): Promise<Downloaded> {
+  async download (source: ParsedTorrent | MagnetSource, o: Omit<DownloadOptions, 'announce' | 'private'>): Promise<Downloaded> {
     const client = await this.started()
-    const done = await downloadTorrent(client, source, { ...o, announce: announceFor(this.net, source.announce) })
+    const isPrivate = 'private' in source && source.private === true
+    const done = await downloadTorrent(client, source, { ...o, announce: announceFor(this.net, { announce: source.announce, private: isPrivate }), private: isPrivate })
     await removeTorrent(client, done.torrent)
     return done
   }
@@ -84,12 +86,14 @@ export class Swarm extends EventEmitter {
    * Seeds a torrent whose data is in `path`. With `skipVerify` the data is
    * trusted as complete (the caller checked it, e.g. by size and mtime);
    * otherwise every piece is verified first. Resolves once it is ready, with
-   * how much of it verified: anything short of complete is not seeded.
+   * how much of it verified: anything short of complete is not seeded. A
+   * private torrent (BEP 27) is announced to its own trackers only.
    */
   async seed (torrent: ParsedTorrent, o: { path: string, skipVerify: boolean }): Promise<{ progress: number }> {
     const client = await this.started()
     if (this.seeding.has(torrent.infoHash)) return { progress: 1 }
-    const added = client.add({ ...torrent, announce: announceFor(this.net, torrent.announce) }, { path: o.path, skipVerify: o.skipVerify })
+    const isPrivate = torrent.private === true
+    const added = addTorrent(client, { ...torrent, announce: announceFor(this.net, torrent) }, { path: o.path, skipVerify: o.skipVerify, private: isPrivate })
     const stats = trackTransfers(added)
     added.on('warning', (err: Error) => this.emit('warning', err))
     await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import bencode from 'bencode'
 import type { ParsedMagnet, ParsedTorrent } from 'parse-torrent'
 import { bencodeProblem } from '../../core/bencode-check.js'
@@ -28,6 +29,8 @@ export interface MakeTorrentOptions {
   pieceLength: number
   trackers: string[]
   webSeeds: string[]
+  /** BEP 27 (create-torrent's `private`): in the info dictionary, so another infohash. */
+  private?: boolean
   onProgress?: (hashed: number, total: number) => void
 }
 
@@ -44,6 +47,7 @@ export async function makeTorrent (file: string, o: MakeTorrentOptions): Promise
       pieceLength: o.pieceLength,
       announceList: o.trackers.map(t => [t]),   // [] means none: never the library's public defaults
       ...(o.webSeeds.length > 0 ? { urlList: o.webSeeds } : {}),   // no empty url-list, as retargetTorrent writes it
+      ...(o.private === true ? { private: true } : {}),
       createdBy: `git-torrent-mirror/${VERSION}`,
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     }, (err, torrent) => err === null ? resolve(Buffer.from(torrent)) : reject(err))
@@ -127,4 +131,18 @@ export function retargetTorrent (torrent: Uint8Array, trackers: string[], webSee
   }
   if (webSeeds.length > 0) dict['url-list'] = webSeeds
   return Buffer.from(bencode.encode(dict))
+}
+
+/**
+ * The same torrent with the BEP 27 private flag set or cleared: the info
+ * dictionary changes by that one key, so the infohash does, and always to
+ * the same value for the same content (a republish that switches between
+ * --public and --private, and back, needs no new bundle or hashing).
+ */
+export function setPrivateFlag (torrent: Uint8Array, isPrivate: boolean): { torrent: Buffer, infoHash: string } {
+  const dict = bencode.decode(torrent) as { info: Record<string, unknown> }
+  if (isPrivate) dict.info.private = 1
+  else delete dict.info.private
+  const info = bencode.encode(dict.info)
+  return { torrent: Buffer.from(bencode.encode(dict)), infoHash: createHash('sha1').update(info).digest('hex') }
 }
