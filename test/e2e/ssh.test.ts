@@ -76,7 +76,7 @@ async function originRecords (w: SshWorld): Promise<string> {
 test('ssh:// origin: mirror-publish pushes the records over ssh, mirror-clone takes the swarm and equals git clone', BOUND, async t => {
   const w = await sshWorld(t, 'ssh')
   assert.equal(await w.git(['config', 'remote.origin.url']), w.sshUrl)
-  const out = await publish(w)
+  const out = await publish(w, ['--public'])   // an ssh origin cannot be told public: the maintainer says so
   assert.deepEqual(out.push, { remote: 'origin', outcome: 'pushed' })
   assert.match(out.bundle.file, /^project-[0-9a-f]{12}\.bundle$/, 'the project is named after the ssh URL\'s path')
   assert.equal(await originRecords(w), [
@@ -102,7 +102,7 @@ test('ssh:// origin: mirror-publish pushes the records over ssh, mirror-clone ta
   assert.equal(await w.git(['for-each-ref', 'refs/mirror/'], path.join(w.dir, 'mine')), '', 'no staging ref remains')
 
   // publishing the same state again over ssh: nothing to push
-  const again = await publish(w)
+  const again = await publish(w)   // --public was recorded (mirror.visibility)
   assert.equal(again.infoHash, out.infoHash)
   assert.deepEqual(again.push, { remote: 'origin', outcome: 'up-to-date' })
   await seeder.stop('SIGINT')
@@ -111,7 +111,7 @@ test('ssh:// origin: mirror-publish pushes the records over ssh, mirror-clone ta
 test('scp-like origin (user@host:/path, the port from the ssh config): publish, and a clone without a directory named as git names it', BOUND, async t => {
   const w = await sshWorld(t, 'scp')
   assert.equal(await w.git(['config', 'remote.origin.url']), w.scpUrl)
-  const out = await publish(w)
+  const out = await publish(w, ['--public'])   // an ssh origin cannot be told public: the maintainer says so
   assert.deepEqual(out.push, { remote: 'origin', outcome: 'pushed' })
   assert.match(out.bundle.file, /^project-[0-9a-f]{12}\.bundle$/, 'the project is named after the scp-like path')
   assert.match(await originRecords(w), /refs\/mirrors\/bundle\/torrent$/m)
@@ -156,7 +156,7 @@ test('an ssh origin that refuses the key: mirror-clone and mirror-publish fail w
   assert.deepEqual((await readdir(w.dir)).filter(n => !before.includes(n) && n !== 'cache'), [], 'nothing new beside the cache')
   if (existsSync(path.join(w.dir, 'cache', 'tmp'))) assert.deepEqual(await readdir(path.join(w.dir, 'cache', 'tmp')), [], 'no scratch repository left in the cache')
 
-  const pub = await runBin('mirror-publish', [...w.net, '--json', '--quiet'], { cwd: w.work, env: refused, timeoutMs: 60_000 })
+  const pub = await runBin('mirror-publish', [...w.net, '--public', '--json', '--quiet'], { cwd: w.work, env: refused, timeoutMs: 60_000 })
   t.diagnostic(`mirror-publish stderr: ${pub.stderr}`)
   assert.equal(pub.code, 1, pub.stderr)
   assert.equal(pub.stderr.trim().split('\n').length, 1, `one line on stderr:\n${pub.stderr}`)
@@ -174,7 +174,7 @@ test('full git mirrors recorded as ssh URLs (refs/mirrors/fetch/git): ssh:// and
   const second = path.join(mirrors, 'second.git')
   for (const dir of [first, second]) await git(['clone', '--quiet', '--mirror', w.origin, dir], { cwd: w.dir, env: w.env })
   const urls = [w.sshd.url(first), w.sshd.scpUrl(second)]
-  const pub = await w.run('mirror-publish', [...NOBODY, '--json', ...urls.flatMap(u => ['--fetch-mirror', u])])
+  const pub = await w.run('mirror-publish', [...NOBODY, '--public', '--json', ...urls.flatMap(u => ['--fetch-mirror', u])])
   assert.equal(pub.code, 0, pub.stderr)
   assert.deepEqual(json(pub).fetchMirrors, urls)
   assert.equal(await git(['cat-file', 'blob', 'refs/mirrors/fetch/git'], { cwd: w.origin, env: w.env }), urls.join('\n'))
