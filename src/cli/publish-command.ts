@@ -6,6 +6,7 @@ import { Swarm } from '../io/torrent/swarm.js'
 import { fetchMirrorRecords, publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
 import { addNetworkOptions, networkFlags, positiveDays, positiveSeconds } from './network-flags.js'
+import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -66,11 +67,21 @@ Examples:
 }
 
 async function runPublish (cmd: Command): Promise<number> {
+  const origin = await originGit()
+  try {
+    return await publishWith(origin.env, cmd)
+  } finally {
+    await origin.close()
+  }
+}
+
+async function publishWith (env: NodeJS.ProcessEnv, cmd: Command): Promise<number> {
   const o = cmd.opts()
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
   if (o.fetchMirror !== undefined) usage(() => fetchMirrorRecords(o.fetchMirror as string[]))   // a bad URL on the command line is wrong usage
   const result = await publish({
     cwd: process.cwd(),
+    env,
     ...(cmd.getOptionValueSource('remote') === 'cli' ? { remote: o.remote as string } : {}),
     push: o.push as boolean,
     ...(o.store === undefined ? {} : { store: o.store as string }),

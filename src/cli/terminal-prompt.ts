@@ -6,9 +6,9 @@
 export async function terminalPrompt (prompt: string, hidden: boolean): Promise<string> {
   const input = process.stdin
   const out = process.stderr
-  out.write(`\r\x1b[K${prompt}`)   // over any progress line
   const wasRaw = input.isRaw
-  input.setRawMode(true)
+  input.setRawMode(true)   // before the prompt shows: a password typed at once is never echoed
+  out.write(`\r\x1b[K${prompt}`)   // over any progress line
   input.resume()
   try {
     return await new Promise<string>((resolve, reject) => {
