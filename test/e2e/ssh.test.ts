@@ -10,11 +10,12 @@
 // GIT_SSH_COMMAND; everything else is the loopback world of world.ts.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, rename } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, readdir, rename } from 'node:fs/promises'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { git } from '../helpers/env.js'
-import { runBin, startBin } from '../helpers/processes.js'
+import { binPath, runBin, runProcess, startBin } from '../helpers/processes.js'
+import { runInPty } from '../helpers/pty.js'
 import { hasSshd, startSshd, type Sshd } from '../helpers/sshd.js'
 import { json, makeWorld, QUIET_NET, type World } from './world.js'
 import { assertSameAsGitClone, mirrorClone, publish, startSeeder } from './clone-support.js'
@@ -198,3 +199,34 @@ test('full git mirrors recorded as ssh URLs (refs/mirrors/fetch/git): ssh:// and
   assert.match(next.attempts[0].reason, /does not appear to be a git repository/)
   await assertSameAsGitClone(w, 'mine2', 'theirs')
 })
+
+test('a key with a passphrase, on a terminal: asked once for a clone that connects to the origin three times', BOUND, async t => {
+  const w = await sshWorld(t, 'ssh')
+  await publish(w, ['--public'])
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop('SIGINT'))
+  await w.git(['commit', '-q', '--allow-empty', '-m', 'newer than the bundle'])
+  await w.git(['push', '-q', 'origin', 'HEAD'])   // so the final fetch connects too
+  // the authorized key, now behind a passphrase; ssh may ask (no BatchMode), there is no agent
+  const locked = path.join(w.dir, 'locked_ed25519')
+  await copyFile(path.join(w.sshd.dir, 'client_ed25519'), locked)
+  await chmod(locked, 0o600)
+  await runProcess('ssh-keygen', ['-q', '-p', '-P', '', '-N', PASSPHRASE, '-f', locked], { cwd: w.dir, env: w.env, timeoutMs: 10_000 })
+  const env = { ...w.env, GIT_SSH_COMMAND: `ssh -o BatchMode=no -F '${path.join(w.sshd.dir, 'ssh_config')}' -i '${locked}'` }
+
+  const pty = runInPty([process.execPath, binPath('mirror-clone'), ...w.net, '--json', '--cache', path.join(w.dir, 'cache'), w.sshUrl, 'mine'], { cwd: w.dir, env })
+  t.after(() => pty.kill())
+  await pty.waitForText(/Enter passphrase for key '[^']+locked_ed25519': $/, { timeoutMs: 30_000 })
+  pty.type(`${PASSPHRASE}\r`)
+  assert.equal(await pty.exited, 0, pty.output())
+  const out = pty.output()
+  assert.equal(out.match(/Enter passphrase/g)?.length, 1, out)
+  assert.ok(!out.includes(PASSPHRASE), 'the passphrase is not echoed')
+  const report = JSON.parse(out.slice(out.indexOf('{"method"'), out.lastIndexOf('}') + 1))
+  assert.equal(report.method, 'torrent', report.fallbackReason)
+  assert.equal(report.originFetched, true)
+  const logins = w.sshd.log().match(/Accepted publickey for .* ED25519/g) ?? []
+  assert.ok(logins.length >= 4, `the publish's push and the clone's three connections logged in: ${logins.length}`)
+})
+
+const PASSPHRASE = 'correct horse battery'
