@@ -13,6 +13,14 @@ const collect = (v: string, p: string[] = []): string[] => [...p, v]
  * cannot help, so the clone is git's own, from the origin, and says so.
  */
 export function addGitCloneOptions (cmd: Command): Command {
+  // git clone's other options: not guessed at, but named, with the way on
+  const unknown = cmd as unknown as { unknownOption: (flag: string) => void }
+  const commanders = unknown.unknownOption.bind(cmd)
+  unknown.unknownOption = (flag: string) => {
+    const name = flag.split('=')[0]!
+    if (GIT_CLONE_ONLY.has(name)) cmd.error(`error: mirror-clone does not take git clone's ${name}: run git clone ${name} … for that, or mirror-clone without it`, { code: 'commander.unknownOption' })
+    commanders(flag)
+  }
   return cmd
     .option('-b, --branch <name>', 'check out this branch of the origin instead of its HEAD; a tag gives a detached HEAD (as git clone -b)')
     .option('--single-branch', 'fetch only one branch (the origin\'s HEAD or --branch) and the tags in its history')
@@ -26,6 +34,14 @@ export function addGitCloneOptions (cmd: Command): Command {
     .option('--shallow-exclude <ref>', 'a shallow clone without the history of <ref>: git clone\'s own, from the origin (repeatable)', collect)
     .option('--filter <spec>', 'a partial clone (e.g. blob:none): git clone\'s own, from the origin (the bundle holds every object)')
 }
+
+/** git clone's options (git 2.39) that mirror-clone does not take. */
+const GIT_CLONE_ONLY = new Set([
+  '-l', '--local', '--no-local', '--no-hardlinks', '-s', '--shared', '--reference', '--reference-if-able', '--dissociate',
+  '--template', '--separate-git-dir', '-j', '--jobs', '-u', '--upload-pack', '--sparse', '--also-filter-submodules',
+  '--remote-submodules', '--shallow-submodules', '--bundle-uri', '--server-option', '-4', '--ipv4', '-6', '--ipv6',
+  '--reject-shallow', '--no-reject-shallow', '-v', '--verbose', '--progress', '--no-progress'
+])
 
 type GitCloneChoices = Pick<CloneArgs, 'branch' | 'singleBranch' | 'noTags' | 'remote' | 'config' | 'gitOnly' | 'recurseSubmodules'>
 

@@ -70,7 +70,8 @@ test('options that cannot be served are refused with what to do instead; -b name
     [['-o', 'bad name'], /--origin "bad name" is not a remote name/],
     [['-c', 'novalue'], /--config "novalue" is not key=value/],
     [['--depth', '0'], /--depth "0" is not a positive number/],
-    [['-b', 'a..b'], /--branch "a..b" is not a branch or tag name/]
+    [['-b', 'a..b'], /--branch "a..b" is not a branch or tag name/],
+    [['--reference', '/elsewhere'], /mirror-clone does not take git clone's --reference: run git clone --reference … for that/]
   ] as Array<[string[], RegExp]>) {
     const { stderr } = await mirrorClone(w, [...w.net, ...args, w.originUrl, 'refused'], { expectCode: 2 })
     assert.match(stderr, message)
