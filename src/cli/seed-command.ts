@@ -12,6 +12,7 @@ import { Seeder } from '../seed/seeder.js'
 import type { SeedRemoteResult } from '../seed/seed-remote.js'
 import { startSeeding } from '../seed/start-seeding.js'
 import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
+import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -51,10 +52,20 @@ Examples:
 }
 
 async function runSeed (cmd: Command, urls: string[]): Promise<number> {
+  // the origins of `urls` are asked once per run for credentials on a terminal; a seeder of its own store asks nothing
+  const origin = urls.length > 0 ? await originGit() : { env: process.env, close: async () => {} }
+  try {
+    return await seedWith(origin.env, cmd, urls)
+  } finally {
+    await origin.close()
+  }
+}
+
+async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): Promise<number> {
   const o = cmd.opts()
   const started = Date.now()
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
-  const { storeDir, git } = await locateStore(o.store as string | undefined, urls.length > 0)
+  const { storeDir, git } = await locateStore(o.store as string | undefined, urls.length > 0, env)
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
@@ -88,17 +99,17 @@ async function runSeed (cmd: Command, urls: string[]): Promise<number> {
 }
 
 /** --store, else the repository's <git-dir>/mirror, else (reseeding remotes) the user's cache. */
-async function locateStore (store: string | undefined, haveUrls: boolean): Promise<{ storeDir: string, git: Git }> {
+async function locateStore (store: string | undefined, haveUrls: boolean, env: NodeJS.ProcessEnv): Promise<{ storeDir: string, git: Git }> {
   const cwd = process.cwd()
   try {
-    const repo = await openRepository(cwd)
+    const repo = await openRepository(cwd, env)
     return { storeDir: store ?? path.join(repo.gitDir, 'mirror'), git: repo.git }
   } catch (err) {
     if (!isMirrorError(err, 'NOT_A_REPOSITORY')) throw err
     if (store === undefined && !haveUrls) {
       throw new MirrorError('NOT_A_REPOSITORY', 'not in a git repository: run it where you published, pass --store DIR, or name remote URLs to reseed')
     }
-    return { storeDir: store ?? defaultCacheDir(), git: new Git(cwd) }
+    return { storeDir: store ?? defaultCacheDir(), git: new Git(cwd, env) }
   }
 }
 
