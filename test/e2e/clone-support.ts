@@ -1,6 +1,7 @@
 // What the mirror-clone tests share: publishing and seeding in a world, a
 // plain git clone to compare with, and a repository's observable state.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Running } from '../helpers/processes.js'
@@ -54,4 +55,13 @@ export async function repoState (w: World, dir: string): Promise<Record<string, 
 
 export async function assertSameAsGitClone (w: World, mine: string, theirs: string): Promise<void> {
   assert.deepEqual(await repoState(w, path.resolve(w.dir, mine)), await repoState(w, path.resolve(w.dir, theirs)))
+}
+
+/** A record blob as the origin serves it, fetched into a scratch repository as a client would (with the world's git and credentials). */
+export async function fetchRecord (w: World, ref: string): Promise<Buffer> {
+  const scratch = path.join(w.dir, `scratch-${Math.random().toString(16).slice(2)}`)
+  await w.git(['init', '--bare', '--quiet', scratch])
+  await w.git(['fetch', '--quiet', w.originUrl, `${ref}:refs/record`], scratch)
+  const oid = await w.git(['rev-parse', 'refs/record'], scratch)
+  return execFileSync('git', ['cat-file', 'blob', oid], { cwd: scratch, env: w.env })
 }

@@ -14,21 +14,12 @@ import { test } from 'node:test'
 import bencode from 'bencode'
 import { startDht, watchQueries } from '../helpers/dht.js'
 import { listenLsd } from '../helpers/lsd.js'
-import { mirrorClone, SEEDING, T } from './clone-support.js'
+import { fetchRecord, mirrorClone, SEEDING, T } from './clone-support.js'
 import { keyedWorld } from './signed-support.js'
 import { json, makeWorld, QUIET_NET, type World } from './world.js'
 
 const AUTH = { user: 'maintainer', password: 'not-a-secret' }
 
-/** A record blob as the origin serves it (to git with the maintainer's credentials). */
-async function fetchRecord (w: World, ref: string): Promise<Buffer> {
-  const scratch = path.join(w.dir, `scratch-${Math.random().toString(16).slice(2)}`)
-  await w.git(['init', '--bare', '--quiet', scratch])
-  await w.git(['fetch', '--quiet', w.originUrl, `${ref}:refs/record`], scratch)
-  const oid = await w.git(['rev-parse', 'refs/record'], scratch)
-  const { execFileSync } = await import('node:child_process')
-  return execFileSync('git', ['cat-file', 'blob', oid], { cwd: scratch, env: w.env })
-}
 
 const originRecords = async (w: World): Promise<string> => await w.git(['ls-remote', w.originUrl, 'refs/mirrors/*'])
 const infoOf = (torrent: Uint8Array): Record<string, unknown> => (bencode.decode(torrent) as { info: Record<string, unknown> }).info

@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import parseTorrent from 'parse-torrent'
 import { binPath } from '../helpers/processes.js'
 import { json, makeWorld, type World } from './world.js'
+import { fetchRecord } from './clone-support.js'
 
 const T = { timeout: 120_000 }
 
@@ -20,15 +21,6 @@ async function bundleHeads (w: World, file: string): Promise<string[]> {
   return (await w.git(['bundle', 'list-heads', file])).split('\n').filter(Boolean).sort()
 }
 
-/** Fetches one record blob from the origin into a scratch repository, as a client would. */
-async function fetchRecord (w: World, ref: string): Promise<Buffer> {
-  const scratch = path.join(w.dir, `scratch-${Math.random().toString(16).slice(2)}`)
-  await w.git(['init', '--bare', '--quiet', scratch])
-  await w.git(['fetch', '--quiet', w.originUrl, `${ref}:refs/record`], scratch)
-  const oid = await w.git(['rev-parse', 'refs/record'], scratch)
-  const { execFileSync } = await import('node:child_process')
-  return execFileSync('git', ['cat-file', 'blob', oid], { cwd: scratch, env: w.env })
-}
 
 test('publish to an http origin: records pushed, torrent blob parses and names the bundle, bundle carries the remote state', T, async t => {
   const w = await makeWorld(t)

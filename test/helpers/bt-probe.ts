@@ -26,35 +26,38 @@ const BITFIELD = 5
 const HAVE = 4
 
 /**
- * How many of `facts.pieces` the peer at 127.0.0.1:port says it has: its bitfield
- * plus any HAVE messages within `timeoutMs` (default 3 s). A peer with no pieces
- * sends no bitfield: 0. `host` is another loopback address if the peer has one. Rejects if it cannot connect or hangs up before its handshake.
+ * One connection to host:port: a BEP 3 handshake for `infoHash` (with
+ * `reserved`'s extension bits), then each message (id first, no length) to
+ * `onMessage` until it returns true: resolves true then, false when
+ * `timeoutMs` runs out or the peer hangs up after its handshake. Rejects
+ * when it cannot connect, hangs up first, or answers for another torrent.
  */
-export async function peerPieceCount (port: number, facts: TorrentFacts, timeoutMs = 3000, host = '127.0.0.1'): Promise<number> {
-  const infoHash = Buffer.from(facts.infoHash, 'hex')
-  return await new Promise<number>((resolve, reject) => {
-    const have = new Set<number>()
+async function converse (
+  o: { host: string, port: number, infoHash: Buffer, reserved?: Buffer, timeoutMs: number, awaiting: string },
+  onMessage: (message: Buffer) => boolean
+): Promise<boolean> {
+  return await new Promise<boolean>((resolve, reject) => {
     let buf = Buffer.alloc(0)
     let shookHands = false
-    const sock = net.connect({ host, port })
-    const finish = (err?: Error): void => {
+    const sock = net.connect({ host: o.host, port: o.port })
+    const finish = (err: Error | null, done = false): void => {
       clearTimeout(timer)
       sock.destroy()
-      if (err !== undefined && !shookHands) reject(err)
-      else resolve(have.size)
+      if (err !== null && !shookHands) reject(err)
+      else resolve(done)
     }
-    const timer = setTimeout(() => finish(new Error(`no BitTorrent handshake from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(() => finish(new Error(`no ${o.awaiting} from ${o.host}:${o.port} within ${o.timeoutMs} ms`)), o.timeoutMs)
     sock.on('connect', () => {
-      sock.write(Buffer.concat([PROTOCOL, Buffer.alloc(8), infoHash, Buffer.from('-GT0000-'), randomBytes(12)]))
+      sock.write(Buffer.concat([PROTOCOL, o.reserved ?? Buffer.alloc(8), o.infoHash, Buffer.from('-GT0000-'), randomBytes(12)]))
     })
     sock.on('error', err => finish(err))
-    sock.on('close', () => finish(new Error(`${host}:${port} closed the connection before its handshake`)))
+    sock.on('close', () => finish(new Error(`${o.host}:${o.port} closed the connection before its ${o.awaiting}`)))
     sock.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk])
       if (!shookHands) {
         if (buf.length < 68) return
-        if (!buf.subarray(0, 20).equals(PROTOCOL) || !buf.subarray(28, 48).equals(infoHash)) {
-          finish(new Error(`${host}:${port} answered with another protocol or infohash`))
+        if (!buf.subarray(0, 20).equals(PROTOCOL) || !buf.subarray(28, 48).equals(o.infoHash)) {
+          finish(new Error(`${o.host}:${o.port} answered with another protocol or infohash`))
           return
         }
         shookHands = true
@@ -63,18 +66,31 @@ export async function peerPieceCount (port: number, facts: TorrentFacts, timeout
       while (buf.length >= 4) {
         const len = buf.readUInt32BE(0)
         if (buf.length < 4 + len) return
-        const id = len > 0 ? buf[4] : undefined
-        const payload = buf.subarray(5, 4 + len)
+        const message = buf.subarray(4, 4 + len)
         buf = buf.subarray(4 + len)
-        if (id === BITFIELD) {
-          for (let i = 0; i < facts.pieces; i++) if ((payload[i >> 3]! & (0x80 >> (i & 7))) !== 0) have.add(i)
-        } else if (id === HAVE && payload.length === 4) {
-          have.add(payload.readUInt32BE(0))
-        }
-        if (have.size === facts.pieces) { finish(); return }
+        if (len > 0 && onMessage(message)) { finish(null, true); return }
       }
     })
   })
+}
+
+/**
+ * How many of `facts.pieces` the peer at 127.0.0.1:port says it has: its bitfield
+ * plus any HAVE messages within `timeoutMs` (default 3 s). A peer with no pieces
+ * sends no bitfield: 0. `host` is another loopback address if the peer has one. Rejects if it cannot connect or hangs up before its handshake.
+ */
+export async function peerPieceCount (port: number, facts: TorrentFacts, timeoutMs = 3000, host = '127.0.0.1'): Promise<number> {
+  const have = new Set<number>()
+  await converse({ host, port, infoHash: Buffer.from(facts.infoHash, 'hex'), timeoutMs, awaiting: 'BitTorrent handshake' }, message => {
+    const payload = message.subarray(1)
+    if (message[0] === BITFIELD) {
+      for (let i = 0; i < facts.pieces; i++) if ((payload[i >> 3]! & (0x80 >> (i & 7))) !== 0) have.add(i)
+    } else if (message[0] === HAVE && payload.length === 4) {
+      have.add(payload.readUInt32BE(0))
+    }
+    return have.size === facts.pieces
+  })
+  return have.size
 }
 
 const EXTENDED = 20
@@ -86,47 +102,15 @@ const EXTENDED = 20
  * `timeoutMs` (default 3 s).
  */
 export async function peerExtensions (port: number, infoHashHex: string, timeoutMs = 3000, host = '127.0.0.1'): Promise<string[]> {
-  const infoHash = Buffer.from(infoHashHex, 'hex')
-  return await new Promise<string[]>((resolve, reject) => {
-    let buf = Buffer.alloc(0)
-    let shookHands = false
-    const sock = net.connect({ host, port })
-    const finish = (err: Error | null, names?: string[]): void => {
-      clearTimeout(timer)
-      sock.destroy()
-      if (err !== null) reject(err)
-      else resolve(names!)
-    }
-    const timer = setTimeout(() => finish(new Error(`no extended handshake from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs)
-    sock.on('connect', () => {
-      const reserved = Buffer.alloc(8)
-      reserved[5] = 0x10   // BEP 10
-      sock.write(Buffer.concat([PROTOCOL, reserved, infoHash, Buffer.from('-GT0000-'), randomBytes(12)]))
-    })
-    sock.on('error', err => finish(err))
-    sock.on('close', () => finish(new Error(`${host}:${port} closed the connection before its extended handshake`)))
-    sock.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk])
-      if (!shookHands) {
-        if (buf.length < 68) return
-        if (!buf.subarray(0, 20).equals(PROTOCOL) || !buf.subarray(28, 48).equals(infoHash)) {
-          finish(new Error(`${host}:${port} answered with another protocol or infohash`))
-          return
-        }
-        shookHands = true
-        buf = buf.subarray(68)
-      }
-      while (buf.length >= 4) {
-        const len = buf.readUInt32BE(0)
-        if (buf.length < 4 + len) return
-        const payload = buf.subarray(4, 4 + len)
-        buf = buf.subarray(4 + len)
-        if (payload[0] === EXTENDED && payload[1] === 0) {
-          const dict = bencode.decode(payload.subarray(2)) as { m?: Record<string, unknown> }
-          finish(null, Object.keys(dict.m ?? {}).sort())
-          return
-        }
-      }
-    })
+  const reserved = Buffer.alloc(8)
+  reserved[5] = 0x10   // BEP 10
+  let names: string[] | null = null
+  const done = await converse({ host, port, infoHash: Buffer.from(infoHashHex, 'hex'), reserved, timeoutMs, awaiting: 'extended handshake' }, message => {
+    if (message[0] !== EXTENDED || message[1] !== 0) return false
+    const dict = bencode.decode(message.subarray(2)) as { m?: Record<string, unknown> }
+    names = Object.keys(dict.m ?? {}).sort()
+    return true
   })
+  if (!done || names === null) throw new Error(`no extended handshake from ${host}:${port} within ${timeoutMs} ms`)
+  return names
 }
