@@ -121,7 +121,7 @@ async function cloneInto (deps: CloneDeps, a: CloneArgs, dest: Destination, atte
   const remote = a.remote ?? await remoteName(deps.git)
   const plainClone = async (url: string, fallbackReason: string | null, discoveryBytes = 0): Promise<CloneReport> => {
     clock.sourced = Date.now()
-    const { packBytes } = await cloneFromOrigin(deps.git, { url, dir: dir, mode: a.mode, checkout: a.checkout, remote, args: gitCloneArgs(a), ...optional(a.signal, deps.onProgress) })
+    const { packBytes } = await cloneFromOrigin(deps.git, { url, dir, mode: a.mode, checkout: a.checkout, remote, args: gitCloneArgs(a), ...optional(a.signal, deps.onProgress) })
     clock.completed = Date.now()
     return cloneReport({ attempts, originBytes: discoveryBytes + packBytes, originFetched: true, fallbackReason, directory: dir, kept: null, clock })
   }
