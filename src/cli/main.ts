@@ -22,6 +22,27 @@ function configure (cmd: Command): Command {
   return cmd
 }
 
+/** The executables: `mirror-<sub>` for each command, and `git-mirror` dispatching to all of them. */
+export const PROGRAMS = ['git-mirror', ...Object.keys(COMMANDS).map(sub => `mirror-${sub}`)]
+
+/**
+ * The command a program parses, built and configured, not run: what its
+ * `--help` prints and what its man pages are made from (src/cli/man-page.ts).
+ * Under `git-mirror` each command is built as `git mirror <sub>` and then
+ * renamed `<sub>`, so that its help, examples and messages name it the way
+ * users type it.
+ */
+export function programCommand (program: string): Command {
+  if (program === 'git-mirror') {
+    const cmd = new Command('git mirror').description('Distribute a git repository as a bundle over BitTorrent.')
+    for (const [name, make] of Object.entries(COMMANDS)) cmd.addCommand(make(`git mirror ${name}`).name(name))
+    return configure(cmd)
+  }
+  const make = COMMANDS[program.replace(/^mirror-/, '')]
+  if (make === undefined || !program.startsWith('mirror-')) throw new Error(`unknown program ${program}`)
+  return configure(make(program))
+}
+
 /**
  * Entry of every executable: `mirror-<sub> ...` runs one command,
  * `git-mirror <sub> ...` (so `git mirror publish` works) dispatches.
@@ -34,18 +55,9 @@ export async function main (program: string, argv: string[]): Promise<void> {
       if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err
     })
   }
-  const sub = program.replace(/^mirror-/, '')
-  let cmd: Command
-  if (program === 'git-mirror') {
-    cmd = new Command('git mirror').description('Distribute a git repository as a bundle over BitTorrent.')
-    for (const [name, make] of Object.entries(COMMANDS)) cmd.addCommand(make(name))
-  } else {
-    const make = COMMANDS[sub]
-    if (make === undefined) throw new Error(`unknown program ${program}`)
-    cmd = make(program)
-  }
+  const cmd = programCommand(program)
   try {
-    await configure(cmd).parseAsync(argv, { from: 'user' })
+    await cmd.parseAsync(argv, { from: 'user' })
   } catch (err) {
     // only commander's own (usage, --help, --version) reach here; commands exit through runCli
     await runCli(program, async () => { throw err }, { json: argv.includes('--json') })

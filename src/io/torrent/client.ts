@@ -23,6 +23,24 @@ const debug = createDebug('mirror:torrent')
 export const REQUEST_QUEUE_BLOCKS = 250
 
 /**
+ * webtorrent, imported without its load-time warning when utp-native is
+ * missing ("WebTorrent: uTP not supported" and a stack trace, on stderr):
+ * the package ships without utp-native (scripts/pack.ts: its install script
+ * compiles where no prebuilt binary fits) and the swarm runs with uTP off.
+ */
+async function loadWebTorrent (): Promise<typeof WebTorrent> {
+  const warn = console.warn
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && args[0].startsWith('WebTorrent: uTP not supported'))) warn(...args)
+  }
+  try {
+    return (await import('webtorrent')).default
+  } finally {
+    console.warn = warn
+  }
+}
+
+/**
  * A webtorrent client configured exactly as the network options say:
  * nothing public is contacted that the options did not ask for. TCP only:
  * webtorrent 2.8's uTP tries uTP first and takes >20 s to fall back.
@@ -30,7 +48,7 @@ export const REQUEST_QUEUE_BLOCKS = 250
  * a command's start-up, and a publish without --seed never needs it.
  */
 export async function createTorrentClient (net: NetworkOptions): Promise<TorrentClient> {
-  const { default: WebTorrent } = await import('webtorrent')
+  const WebTorrent = await loadWebTorrent()
   const client = new WebTorrent({
     ...(net.port === null ? {} : { torrentPort: net.port }),
     dht: net.dht ? (net.dhtBootstrap === null ? {} : { bootstrap: net.dhtBootstrap }) : false,
