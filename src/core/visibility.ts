@@ -91,7 +91,8 @@ export function publicRefusal (url: string, access: OriginAccess, net: Pick<Netw
   if (net.dht) where.push(net.dhtBootstrap === null ? 'on the public DHT' : 'on the DHT')
   if (net.lsd) where.push('by local peer discovery')
   const announced = where.length === 0 ? '' : `, announced ${joinAnd(where)}`
-  const what = access.kind === 'authenticated' ? `${url} needs authentication (${access.why})` : `cannot tell whether ${url} needs authentication (${access.why})`
+  const shown = url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@')   // never a password on the terminal or in CI logs
+  const what = access.kind === 'authenticated' ? `${shown} needs authentication (${access.why})` : `cannot tell whether ${shown} needs authentication (${access.why})`
   return `not publishing: ${what}, and a public torrent reveals the repository's full contents to anyone who learns its infohash${announced}. ` +
     'Publish with --private (a BEP 27 torrent announced only to the trackers given) or, if the repository may be public, with --public'
 }
