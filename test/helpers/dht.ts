@@ -35,6 +35,7 @@
 //   as src/io/torrent/client.ts does from --dht-bootstrap / mirror.dhtBootstrap.
 import type { EventEmitter } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
+import { ed25519Verify } from '../../src/io/dht/pointer-dht.js'
 import { withDeadline } from './wait.js'
 
 export interface DhtPeer { host: string; port: number }
@@ -80,7 +81,8 @@ async function loadDht (): Promise<DhtCtor> {
  */
 export async function dhtNode (bootstrap: string[] | false, timeoutMs = 10000): Promise<DhtNode> {
   const DHT = await loadDht()
-  const node = new DHT({ bootstrap })
+  // every node stores and serves BEP 44 items, as the real DHT's do (bittorrent-dht refuses a put without a verify)
+  const node = new DHT({ bootstrap, verify: ed25519Verify })
   node.on('warning', () => { /* unreachable nodes, bad tokens: the lookups' results tell */ })
   const failed = new Promise<never>((_resolve, reject) => node.once('error', reject))
   failed.catch(() => {})
