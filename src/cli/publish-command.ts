@@ -2,9 +2,9 @@ import { Command, Option } from 'commander'
 import { formatBytes } from '../core/format.js'
 import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { Store } from '../io/store/store.js'
-import { Swarm } from '../io/torrent/swarm.js'
 import { fetchMirrorRecords, publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
+import { seedingNetwork } from '../seed/seeding-network.js'
 import { addNetworkOptions, networkFlags, positiveDays, positiveSeconds } from './network-flags.js'
 import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
@@ -98,15 +98,16 @@ async function publishWith (env: NodeJS.ProcessEnv, cmd: Command): Promise<numbe
   if (o.seed !== true) return 0
 
   const stop = stopSignal()
-  const swarm = new Swarm({ net: result.network })
+  // a private torrent never meets the DHT (result.network has it off then); a public signed one's pointer is kept alive
+  const { swarm, keeper, close: closeNetwork } = await seedingNetwork(result.network, err => reporter.info(`${cmd.name()}: ${err.message}`))
   try {
-    const seeder = new Seeder({ store: await Store.open(result.store), swarm })
+    const seeder = new Seeder({ store: await Store.open(result.store), swarm, keeper })
     await seeder.seed(result.entry)
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000 })
     return 0
   } finally {
     stop.dispose()
-    await swarm.close()
+    await closeNetwork()
   }
 }
 
@@ -124,7 +125,8 @@ function publishJson (r: PublishResult): Record<string, unknown> {
     push: r.push,
     pushObject: r.pushObject,
     visibility: r.visibility,
-    visibilityRecorded: r.visibilityRecorded
+    visibilityRecorded: r.visibilityRecorded,
+    pointer: r.pointer
   }
 }
 
@@ -141,6 +143,11 @@ function publishText (r: PublishResult, seeding: boolean): string[] {
     const p = r.pushObject
     lines.push(`signed:   push object ${p.sequence} (${p.id.slice(0, 16)}...), valid until ${new Date(p.expires * 1000).toISOString()}${p.reused ? ', reused' : ''}`)
     lines.push(`          key ${p.key}`)
+  }
+  if (r.pointer !== null) {
+    const q = r.pointer
+    lines.push(`pointer:  ${q.magnet} (seq ${q.seq}: clone by the key alone)`)
+    lines.push(q.error === null ? `          on the DHT (${q.nodes === 0 ? 'the nodes held it already' : `${q.nodes ?? 0} nodes took it`}); mirror-seed keeps it there` : `          not on the DHT yet (${q.error}); mirror-seed puts it when it seeds`)
   }
   if (r.webSeeds.length > 0) {
     const what = r.pushObject === null ? 'the bundle' : `the folder ${r.entry.meta.folder!}/ (bundle and push object)`

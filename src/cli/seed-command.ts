@@ -7,7 +7,7 @@ import { openRepository, readMirrorConfig } from '../io/git/repository.js'
 import { Git } from '../io/git/run-git.js'
 import { defaultCacheDir } from '../io/store/cache-dir.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
-import { Swarm } from '../io/torrent/swarm.js'
+import { seedingNetwork } from '../seed/seeding-network.js'
 import { Seeder } from '../seed/seeder.js'
 import type { SeedRemoteResult } from '../seed/seed-remote.js'
 import { startSeeding } from '../seed/start-seeding.js'
@@ -69,8 +69,10 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
-  const swarm = new Swarm({ net })
-  const seeder = new Seeder({ store, swarm })
+  const { swarm, keeper, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`))
+  keeper?.on('put', (e: { project: string, seq: number, nodes: number }) => reporter.event({ event: 'pointer', ...e },
+    `DHT pointer of ${e.project} (seq ${e.seq}) put again: ${e.nodes === 0 ? 'the nodes held it' : `${e.nodes} nodes took it`}`))
+  const seeder = new Seeder({ store, swarm, keeper })
   seeder.on('verified', (e: StoredBundle) => reporter.event({ event: 'verified', file: e.bundlePath },
     `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
   try {
@@ -94,7 +96,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
     return failures > 0 ? 1 : 0
   } finally {
     stop.dispose()
-    await swarm.close()
+    await closeNetwork()
   }
 }
 

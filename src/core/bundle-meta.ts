@@ -29,10 +29,25 @@ export interface BundleMeta {
   folder: string | null
   /** The id of the push object the torrent carries, or null. */
   pushObject: string | null
+  /**
+   * The DHT pointer (BEP 44/46) a signed publish put for this torrent, as
+   * put: what a seeder re-puts, with the publisher's signature, before it
+   * expires; null when none was put (unsigned, private, --no-dht).
+   */
+  pointer: StoredPointer | null
+}
+
+/** A pointer as a seeder keeps it: the key's canonical text, the project (salt), and the signed seq, infohash and signature. */
+export interface StoredPointer {
+  key: string
+  project: string
+  seq: number
+  infoHash: string
+  sig: string
 }
 
 /** Fields older stores did not write, and their value then. */
-const OPTIONAL: Partial<BundleMeta> = { folder: null, pushObject: null }
+const OPTIONAL: Partial<BundleMeta> = { folder: null, pushObject: null, pointer: null }
 
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/
 
@@ -49,7 +64,16 @@ const CHECKS: Record<keyof BundleMeta, (v: unknown) => boolean> = {
   created: v => typeof v === 'string',
   mtimeMs: v => typeof v === 'number' && Number.isFinite(v),
   folder: v => v === null || (typeof v === 'string' && FILE.test(v) && !v.includes('..')),
-  pushObject: v => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))
+  pushObject: v => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)),
+  pointer: v => v === null || isStoredPointer(v)
+}
+
+function isStoredPointer (v: unknown): boolean {
+  const p = v as Partial<StoredPointer> | null
+  return typeof p === 'object' && p !== null && Object.keys(p).length === 5 &&
+    typeof p.key === 'string' && p.key.startsWith('ssh-ed25519 ') && typeof p.project === 'string' && Buffer.byteLength(p.project) <= 64 && p.project !== '' &&
+    Number.isSafeInteger(p.seq) && (p.seq as number) >= 0 && typeof p.infoHash === 'string' && /^[0-9a-f]{40}$/.test(p.infoHash) &&
+    typeof p.sig === 'string' && /^[0-9a-f]{128}$/.test(p.sig)
 }
 
 /** Strict parse of meta.json: every field present and valid, nothing else; the error names the field. */

@@ -26,6 +26,7 @@ import { originAccess } from '../io/http/origin-access.js'
 import { Store, type StoredBundle } from '../io/store/store.js'
 import { encodeTorrent, magnetOf, preloadTorrentParser, readTorrent, retargetTorrent, setPrivateFlag } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
+import { putPointer, type PointerReport } from './put-pointer.js'
 import { resolvePublishedState } from './resolve-published-state.js'
 import { earlierPushObjects, newest, signPushObject } from './sign-push-object.js'
 
@@ -81,6 +82,8 @@ export interface PublishResult {
   visibility: Visibility
   /** The visibility was written to git config mirror.visibility by this run (it was said and differed). */
   visibilityRecorded: boolean
+  /** A signed public publish's DHT pointer (its BEP 46 magnet, and whether the put reached the DHT); null when none is put. */
+  pointer: PointerReport | null
 }
 
 /**
@@ -168,6 +171,15 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     push = { remote: target.remote.name, outcome: await pushRecords(repo.git, target.remote.name, records, target.remoteRecords) }
   }
   if (signed !== null) await store.pushObjects.add(signed.po)   // the chain's HEAD moves once the push object is out (or kept local by --no-push)
+  let pointer: PointerReport | null = null
+  if (signed !== null && key !== null && !isPrivate && net.dht) {
+    // a private publish never puts one: its infohash stays off the DHT
+    const put = await putPointer(store, entry, { key, project, seq: signed.po.sequence, net, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
+    entry = put.entry
+    pointer = put.report
+  } else if (entry.meta.pointer !== null) {
+    entry = await store.update(entry, { ...entry.meta, pointer: null })   // no seeder re-puts a pointer this publish did not make
+  }
   const visibilityRecorded = o.visibility !== undefined && o.visibility !== recorded
   if (visibilityRecorded) await repo.git.run(['config', '--local', 'mirror.visibility', visibility])   // the next publish keeps to it unless told otherwise
   return {
@@ -187,7 +199,8 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     entry,
     network: isPrivate ? privateNetwork(net) : net,
     visibility,
-    visibilityRecorded
+    visibilityRecorded,
+    pointer
   }
 }
 
@@ -256,7 +269,8 @@ async function build (
       created: new Date().toISOString(),
       mtimeMs: bundle.mtimeMs,
       folder: t.folder,
-      pushObject: po?.id ?? null
+      pushObject: po?.id ?? null,
+      pointer: null
     }
     return { entry: await store.commit(tmp, meta, torrent), po }
   } catch (err) {

@@ -4,6 +4,7 @@ import { MirrorError } from '../core/errors.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Swarm } from '../io/torrent/swarm.js'
 import { readTorrent } from '../io/torrent/torrent-file.js'
+import type { PointerKeeper } from './pointer-keeper.js'
 
 export interface TorrentStatus {
   name: string
@@ -26,10 +27,14 @@ export class Seeder extends EventEmitter {
   private readonly store: Store
   private readonly names = new Map<string, string>()
 
-  constructor (deps: { store: Store, swarm: Swarm }) {
+  private readonly keeper: PointerKeeper | null
+
+  /** `keeper`: keeps the DHT pointers of what is seeded alive (when the swarm's DHT is on). */
+  constructor (deps: { store: Store, swarm: Swarm, keeper?: PointerKeeper | null }) {
     super()
     this.store = deps.store
     this.swarm = deps.swarm
+    this.keeper = deps.keeper ?? null
     this.swarm.on('warning', (err: Error) => this.emit('warning', err))
   }
 
@@ -51,6 +56,9 @@ export class Seeder extends EventEmitter {
       this.emit('verified', entry)
     }
     this.names.set(entry.meta.infoHash, entry.meta.file)
+    // the pointer the publish made for exactly this torrent (a private one never has one)
+    const pointer = entry.meta.pointer
+    if (pointer !== null && pointer.infoHash === entry.meta.infoHash && parsed.private !== true) this.keeper?.keep(pointer)
   }
 
   status (): TorrentStatus[] {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { parseBundleMeta, type BundleMeta } from '../../src/core/bundle-meta.js'
 
 const A = 'a'.repeat(40)
+const POINTER = { key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJMs1sKi9a19cLsrXuUW7yg/XR1MduqM8c3BWYT39yUQ', project: 'repo', seq: 3, infoHash: '1'.repeat(40), sig: 'ab'.repeat(64) }
 
 function goodMeta (over: Partial<Record<keyof BundleMeta, unknown>> = {}): Record<string, unknown> {
   return {
@@ -19,6 +20,7 @@ function goodMeta (over: Partial<Record<keyof BundleMeta, unknown>> = {}): Recor
     mtimeMs: 1704067200000.123,
     folder: null,
     pushObject: null,
+    pointer: null,
     ...over
   }
 }
@@ -29,7 +31,8 @@ test('parseBundleMeta: accepted', async (t) => {
     ['downloaded bundle: sha256 null', goodMeta({ sha256: null })],
     ['head unknown', goodMeta({ head: null })],
     ['no refs', goodMeta({ refs: [] })],
-    ['signed: the bundle in a folder beside its push object', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64) })]
+    ['signed: the bundle in a folder beside its push object', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64) })],
+    ['signed, with the DHT pointer it put', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64), pointer: POINTER })]
   ]
   for (const [name, m] of cases) {
     await t.test(name, () => assert.deepEqual(parseBundleMeta(JSON.stringify(m)), m))
@@ -37,7 +40,7 @@ test('parseBundleMeta: accepted', async (t) => {
 })
 
 test('parseBundleMeta: a meta.json written before signed publishes (no folder, no pushObject) still loads', () => {
-  const { folder: _f, pushObject: _p, ...old } = goodMeta()
+  const { folder: _f, pushObject: _p, pointer: _q, ...old } = goodMeta()
   assert.deepEqual(parseBundleMeta(JSON.stringify(old)), goodMeta())
 })
 
@@ -80,7 +83,13 @@ test('parseBundleMeta: strict, throws on anything unexpected', async (t) => {
     ['head missing', goodMeta({ head: undefined })],
     ['created a number', goodMeta({ created: 1 })],
     ['mtimeMs a string', goodMeta({ mtimeMs: '1' })],
-    ['mtimeMs missing', goodMeta({ mtimeMs: undefined })]
+    ['mtimeMs missing', goodMeta({ mtimeMs: undefined })],
+    ['pointer without its signature', goodMeta({ pointer: { ...POINTER, sig: undefined } })],
+    ['pointer with a short signature', goodMeta({ pointer: { ...POINTER, sig: 'ab'.repeat(63) } })],
+    ['pointer with another key type', goodMeta({ pointer: { ...POINTER, key: 'ssh-rsa AAAA' } })],
+    ['pointer with a project over 64 bytes', goodMeta({ pointer: { ...POINTER, project: 'p'.repeat(65) } })],
+    ['pointer with a negative seq', goodMeta({ pointer: { ...POINTER, seq: -1 } })],
+    ['pointer with an extra field', goodMeta({ pointer: { ...POINTER, extra: 1 } })]
   ]
   for (const [name, m] of cases) {
     const field = name.split(' ')[0]!.replace(/^ref$/, 'refs')

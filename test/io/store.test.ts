@@ -38,7 +38,8 @@ async function prepare (store: Store, end: string, opts: { content?: string, inf
     created: '2024-01-01T00:00:00.000Z',
     mtimeMs: st.mtimeMs,
     folder: null,
-    pushObject: null
+    pushObject: null,
+    pointer: null
   }
   return { temp, meta }
 }

@@ -13,7 +13,7 @@ const BOOTSTRAP_MS = 15_000
  * bounded. DOWNLOAD_STALLED when it cannot bootstrap in time; USAGE-free:
  * a caller with --no-dht must not call it.
  */
-export async function openDht (net: Pick<NetworkOptions, 'dht' | 'dhtBootstrap'>): Promise<{ pointers: PointerDht, close: () => Promise<void> }> {
+export async function openDht (net: Pick<NetworkOptions, 'dht' | 'dhtBootstrap'>): Promise<{ node: DhtClient & NodeEvents, pointers: PointerDht, close: () => Promise<void> }> {
   if (!net.dht) throw new Error('openDht with the DHT off')
   const specifier: string = 'bittorrent-dht'   // untyped: its `any` stays on this line
   const { Client } = await import(specifier) as { Client: new (o: Record<string, unknown>) => DhtClient & NodeEvents }
@@ -38,10 +38,10 @@ export async function openDht (net: Pick<NetworkOptions, 'dht' | 'dhtBootstrap'>
     await close()
     throw err
   }
-  return { pointers: new PointerDht(node), close }
+  return { node, pointers: new PointerDht(node), close }
 }
 
-interface NodeEvents {
+export interface NodeEvents {
   on: (event: string, fn: (...args: unknown[]) => void) => void
   once: (event: string, fn: (...args: unknown[]) => void) => void
   listen: (port: number) => void

@@ -31,7 +31,8 @@ export async function commitDownload (
     created: new Date().toISOString(),
     mtimeMs: st.mtimeMs,
     folder: folder === '' ? null : folder,
-    pushObject: d.verified?.pushObject ?? null
+    pushObject: d.verified?.pushObject ?? null,
+    pointer: null
   }
   return await store.commit(dir, meta, d.torrentFile)
 }
