@@ -9,7 +9,6 @@ import { parsePublicKey } from '../core/public-key.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
 import { parseProtocolList, parseSourceList } from '../core/sources.js'
 import { readMirrorConfig } from '../io/git/repository.js'
-import { Swarm } from '../io/torrent/swarm.js'
 import { defaultCacheDir } from '../io/store/cache-dir.js'
 import { Store } from '../io/store/store.js'
 import { Seeder } from '../seed/seeder.js'
@@ -17,6 +16,7 @@ import { addGitCloneOptions, gitCloneChoices } from './git-clone-options.js'
 import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds, rateArgument } from './network-flags.js'
 import type { Git } from '../io/git/run-git.js'
 import { originGit } from './origin-git.js'
+import { cloneNetwork, pointerDir, pointerOf } from './pointer-clone.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
@@ -43,6 +43,7 @@ export function cloneCommand (name: string): Command {
     .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveSeconds, 10)
     .option('--trust <key>', 'trust this public key ("ssh-ed25519 AAAA...") to sign for the origin, for this run; the bundle must then match a push object it signed (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--project <name>', 'the project name a push object must carry (default: from the URL, as mirror-publish names it)')
+    .option('--origin-url <url>', 'with a BEP 46 magnet: the origin to configure as the remote and fetch what is newer from (skipped, with a notice, when it does not answer)')
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 It asks the origin for its refs and its records (refs/mirrors/*), then
@@ -101,11 +102,13 @@ async function cloneWith (git: Git, cmd: Command, url: string, dirArg: string | 
   const choices = usage(() => gitCloneChoices(o, mode))
   const trust = (o.trust as string[] | undefined) ?? []
   trust.forEach((k, i) => usage(() => parsePublicKey(k, `--trust value ${i + 1}`)))
-  const dir = dirArg ?? cloneDirName(url, mode !== 'normal')
   const seed = o.seed === true
   const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
   const config = await readMirrorConfig(git)
   const net = resolveNetworkOptions(networkFlags(cmd), config)
+  const pointer = pointerOf(url, net)
+  if (pointer !== null && choices.gitOnly !== undefined) throw new MirrorError('USAGE', `${choices.gitOnly.args[0]!.split('=')[0]!} asks git clone for part of an origin's history; a BEP 46 magnet has no origin to ask (clone it whole, or git clone the origin)`)
+  const dir = dirArg ?? (pointer === null ? cloneDirName(url, mode !== 'normal') : pointerDir(pointer))
   const sources = o.sources !== undefined
     ? parseSourceList(o.sources as string, '--sources')
     : config.sources === undefined ? undefined : parseSourceList(config.sources, 'git config mirror.sources', 'BAD_OPTION')
@@ -126,8 +129,14 @@ async function cloneWith (git: Git, cmd: Command, url: string, dirArg: string | 
       return true
     }
   })
-  const swarm = new Swarm({ net })
+  const network = await cloneNetwork(net, pointer)
+  const swarm = network.swarm
   try {
+    const progress = (p: Parameters<typeof reporter.progress>[0]): void => reporter.progress(p)
+    const signed = await network.resolve({
+      store, maxSize: o.maxSize as number, timeoutMs: (o.timeout as number) * 1000, ...(minRate === undefined ? {} : { minBytesPerSecond: minRate }),
+      originUrl: (o.originUrl as string | undefined) ?? null, signal: stop.signal, onProgress: progress, onNotice: line => reporter.info(line)
+    })
     const report = await clone({
       git,
       store,
@@ -149,6 +158,7 @@ async function cloneWith (git: Git, cmd: Command, url: string, dirArg: string | 
       keepBundle: o.keepBundle === true || seed,
       trust,
       ...choices,
+      ...(signed === undefined ? {} : { pointer: signed }),
       ...(o.project === undefined ? {} : { project: o.project as string }),
       signal: stop.signal
     })
@@ -173,7 +183,7 @@ async function cloneWith (git: Git, cmd: Command, url: string, dirArg: string | 
     return 0
   } finally {
     stop.dispose()
-    await swarm.close()
+    await network.close()
   }
 }
 

@@ -59,6 +59,14 @@ export interface CloneArgs {
   config?: string[]
   /** Options only the origin can serve (--depth, --filter, ...): the clone is git's own, for this reason, with these arguments. */
   gitOnly?: { args: string[], reason: string }
+  /**
+   * A clone by a BEP 46 magnet (discoverPointer): the signed refs as the
+   * listing, the pointer's torrent as the record, its key as the trust.
+   * With an origin URL (`discovery.url`), the origin's own listing is used
+   * when it answers, and the final fetch is made; without one, or when it
+   * does not answer, the clone is the signed refs alone.
+   */
+  pointer?: { discovery: Discovery, trust: Trust }
   /** --recurse-submodules: after the checkout, each submodule cloned the same way (the swarm when it publishes records). */
   recurseSubmodules?: boolean
   /** Stops the clone (it removes what it made). */
@@ -129,17 +137,21 @@ async function cloneInto (deps: CloneDeps, a: CloneArgs, dest: Destination, atte
     deps.onNotice?.(`no source used: ${a.gitOnly.reason}; cloning from the origin with git clone ${a.gitOnly.args.join(' ')}`)
     return await plainClone(a.url, a.gitOnly.reason)
   }
-  const origin = await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
+  const origin = a.pointer === undefined
+    ? await discover(deps.git, a.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
+    : await pointerOrigin(deps, a, a.pointer.discovery)
   clock.discovered = Date.now()
+  const originLess = origin.url === ''
   const target = checkoutTarget(origin.listing, a.branch, remote)
   const layout = cloneLayout(a.mode, remote, { singleBranch: a.singleBranch === true ? target : null, noTags: a.noTags })
   // a trusted key that does not parse fails the clone: it is the user's to fix
-  const trust = await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
+  const trust = a.pointer?.trust ?? await trustFor(deps.git, [a.url, origin.url], { extra: a.trust, project: a.project, accepted: deps.accepted, now: deps.now })
   const allowProtocols = a.allowProtocols ?? DEFAULT_ALLOWED_PROTOCOLS
   const plan = planSources(sourceRecords(origin.records), { order: a.sources ?? DEFAULT_SOURCE_ORDER, allowProtocols, origin: origin.url })
   const unusable = target === null
     ? 'the origin\'s HEAD names no branch it has, so git clone decides what to check out'
     : origin.recordsError?.message ?? (plan.length > 0 ? null : noSources(origin.url, origin.records, a.sources))
+  if (unusable !== null && originLess) throw new MirrorError('BAD_PUSH_OBJECT', `cannot clone by the pointer alone: ${unusable}`)
   if (unusable !== null) {
     deps.onNotice?.(`no source used: ${unusable}; cloning from the origin`)
     return await plainClone(origin.url, unusable, origin.packBytes)
@@ -148,6 +160,7 @@ async function cloneInto (deps: CloneDeps, a: CloneArgs, dest: Destination, atte
   const ctx = cloneContext(deps, a, { origin, trust, layout, destDir: dir, allowProtocols, init: async () => await initClone(deps.git, dir, { url: origin.url, layout, remote, config: [...a.config ?? [], ...(a.recurseSubmodules === true ? ['submodule.active=.'] : [])] }).catch(async (err: unknown) => { await dest.clear(); throw err }) })
   await trySources(ctx, plan, wantedOids(origin.listing, layout), deps, attempts)
   throwIfAborted(a.signal)
+  if (!ctx.initialised() && originLess) throw new MirrorError('TORRENT_FAILED', `the pointer's torrent could not be used, and there is no origin to clone from: ${attempts.map(x => x.reason).filter(r => r !== null).join('; ')}`)
   if (!ctx.initialised()) return await plainClone(origin.url, null, origin.packBytes)   // nothing was staged: a plain git clone is the clone
   clock.sourced = Date.now()
   const done = await finishClone(ctx, attempts, { origin, remote, layout, target: target!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
@@ -162,6 +175,24 @@ type Clock = { started: number, discovered: number, sourced: number, completed: 
 function submoduleArgs (a: CloneArgs, url: string, dir: string): CloneArgs {
   const { timeoutMs, minBytesPerSecond, sources, allowProtocols, maxSize, signal } = a
   return { url, dir, mode: 'normal', checkout: false, keepBundle: false, timeoutMs, maxSize, minBytesPerSecond, sources, allowProtocols, signal }
+}
+
+/**
+ * A pointer clone's origin: with a URL (the push object's, or --origin), the
+ * origin's own listing when it answers (the final fetch brings what is newer
+ * than the signed bundle), the pointer's torrent still the record; without
+ * one, or when it does not answer, the signed refs alone.
+ */
+async function pointerOrigin (deps: CloneDeps, a: CloneArgs, signed: Discovery): Promise<Discovery> {
+  if (signed.url === '') return signed
+  try {
+    const live = await discover(deps.git, signed.url, { scratchDir: await deps.store.makeTemp('records'), timeoutMs: a.timeoutMs, ...optional(a.signal) })
+    return { ...live, records: signed.records, recordsError: null }
+  } catch (err) {
+    if (!isMirrorError(err) || err.code === 'ABORTED') throw err
+    deps.onNotice?.(`the origin ${signed.url} did not answer (${err.message}): the clone is the signed refs alone, and its remote is set for a later fetch`)
+    return signed
+  }
 }
 
 /** Why no source can be tried at all. */

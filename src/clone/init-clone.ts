@@ -14,7 +14,7 @@ export async function initClone (git: Git, dir: string, o: { url: string, layout
     const eq = c.indexOf('=')
     await repo.run(['config', '--add', eq === -1 ? c : c.slice(0, eq), eq === -1 ? 'true' : c.slice(eq + 1)])
   }
-  await repo.run(['config', `remote.${o.remote}.url`, o.url])
+  if (o.url !== '') await repo.run(['config', `remote.${o.remote}.url`, o.url])   // '': a clone by a DHT pointer alone has no origin to name
   // --add: a -c remote.<name>.fetch stays beside the default refspec, as git clone keeps it
   for (const [key, value] of o.layout.remoteConfig) await repo.run(['config', '--add', `remote.${o.remote}.${key}`, value])
   return repo

@@ -21,6 +21,7 @@ export type VerifyCheck =
   | 'bundle-digest'
   | 'refs'           // the bundle's refs differ from the signed ones
   | 'index-digest'   // the pack index (or reverse index) shipped beside the bundle is not the signed one
+  | 'pointer'        // the DHT pointer's seq is not the sequence of the push object its torrent carries
 
 /** The last push object this client accepted for a (key, project). */
 export interface Accepted { sequence: number, id: string }

@@ -30,3 +30,14 @@ export function formatRefList (refs: Ref[]): string {
 export function refListId (refs: Ref[]): string {
   return createHash('sha1').update(formatRefList(refs)).digest('hex')
 }
+
+/**
+ * The branch a HEAD at `oid` most likely names, where the symbolic name is
+ * not known (a bundle, a push object), as git's guess_remote_head does:
+ * refs/heads/main, then refs/heads/master, then the first branch in name
+ * order at that commit; null when no branch is at it (a detached HEAD).
+ */
+export function guessHead (refs: readonly Ref[], oid: string): string | null {
+  const at = refs.filter(r => r.name.startsWith('refs/heads/') && r.oid === oid).map(r => r.name).sort()
+  return ['refs/heads/main', 'refs/heads/master'].find(n => at.includes(n)) ?? at[0] ?? null
+}

@@ -1,0 +1,65 @@
+// Cloning by the publisher's key alone (BEP 46): the pointer from a private
+// DHT, the torrent from the swarm, the push object checked against exactly
+// that key; no origin at all, or one that no longer answers; a replayed
+// older pointer refused as a rollback; a DHT that answers nothing.
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { test } from 'node:test'
+import { parsePointerMagnet } from '../../src/core/pointer.js'
+import { PointerDht, type DhtClient } from '../../src/io/dht/pointer-dht.js'
+import { startDht } from '../helpers/dht.js'
+import { json, makeWorld, type World } from './world.js'
+import { repoState, T } from './clone-support.js'
+
+async function run (w: World, bin: string, args: string[], cwd = w.work): Promise<any> {
+  const r = await w.run(bin, ['--json', ...args], cwd, 120_000)
+  assert.equal(r.code, 0, r.stderr)
+  return json(r)
+}
+
+test('mirror-clone <BEP 46 magnet>: the signed refs, from the swarm, with the origin gone; an older pointer is a rollback; a silent DHT is bounded', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 512 << 10, branches: 2, tags: 2 } })
+  const dht = await startDht({ nodes: 5 })
+  t.after(async () => await dht.close())
+  const net = (bootstrap: string): string[] => ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', bootstrap, '--no-lsd', '--no-upnp']
+  await run(w, 'mirror-keygen', [])
+  const first = await run(w, 'mirror-publish', net(dht.bootstrap))
+  const magnet: string = first.pointer.magnet
+  const name = parsePointerMagnet(magnet, 'the reported magnet')
+  const old = await new PointerDht(dht.nodes[2] as unknown as DhtClient).get(name)
+  assert.equal(old?.seq, 1)
+  await w.git(['commit', '-q', '--allow-empty', '-m', 'second'])
+  await w.git(['push', '-q', 'origin', 'HEAD'])
+  const second = await run(w, 'mirror-publish', net(dht.bootstrap))
+  assert.equal(second.pointer.seq, 2)
+  const seeder = w.start('mirror-seed', [...net(dht.bootstrap), '--status-interval', '1'])
+  t.after(async () => await seeder.stop('SIGINT'))
+  await seeder.waitFor(/^seeding 2 bundle/, { stream: 'stderr' })
+  await w.git(['clone', '--quiet', w.originUrl, 'theirs'], w.dir)   // what the origin had, for comparison
+  await w.server.close()   // the origin is gone
+
+  const report = await run(w, 'mirror-clone', [...net(dht.bootstrap), '--cache', path.join(w.dir, 'cache'), magnet, 'mine'], w.dir)
+  assert.equal(report.method, 'torrent', report.fallbackReason)
+  assert.equal(report.verified, 'signature')
+  assert.equal(report.originFetched, false)
+  assert.equal(report.pushObject.sequence, 2, 'the highest seq the DHT holds')
+  const mine = await repoState(w, path.join(w.dir, 'mine'))
+  const theirs = await repoState(w, path.join(w.dir, 'theirs'))
+  for (const k of ['refs', 'head', 'fsck', 'status', 'tree'] as const) assert.equal(mine[k], theirs[k], k)
+  assert.doesNotMatch(mine.config!, /remote\.origin\.url/, 'no origin is named: there is none')
+
+  // a replayed older pointer: this user accepted sequence 2; an attacker re-puts sequence 1 (validly signed, once) on a DHT of its own
+  const attackers = await startDht({ nodes: 3 })
+  t.after(async () => await attackers.close())
+  await new PointerDht(attackers.nodes[0] as unknown as DhtClient).put(name, { infoHash: old!.infoHash, seq: old!.seq, sig: old!.sig })
+  const replay = await w.run('mirror-clone', [...net(attackers.bootstrap), '--timeout', '10', '--cache', path.join(w.dir, 'cache'), magnet, 'replayed'], w.dir, 60_000)
+  assert.equal(replay.code, 1, replay.stderr)
+  assert.match(replay.stderr, /push object refused \(rollback\): the DHT pointer's sequence 1 is older than sequence 2, accepted before/)
+
+  // nobody answers: bounded, one line, nothing left
+  const started = Date.now()
+  const silent = await w.run('mirror-clone', ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', '127.0.0.1:9', '--no-lsd', '--no-upnp', '--timeout', '5', magnet, 'nothing'], w.dir, 60_000)
+  assert.equal(silent.code, 1, silent.stderr)
+  assert.match(silent.stderr, /DHT/)
+  assert.ok(Date.now() - started < 40_000, `bounded: ${Date.now() - started} ms`)
+})
