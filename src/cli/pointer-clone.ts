@@ -9,6 +9,7 @@ import { seedingNetwork } from '../seed/seeding-network.js'
 import { discoverPointer } from '../source/discover-pointer.js'
 import type { OnProgress } from '../core/progress.js'
 import { Swarm } from '../io/torrent/swarm.js'
+import { verifyPointer } from '../verify/verify-pointer.js'
 import { usage } from './run.js'
 
 /** The pointer a clone's URL names, if it is a BEP 46 magnet (a bad one is wrong usage); null for any other URL. */
@@ -29,10 +30,15 @@ export function pointerDir (name: PointerName): string {
  * peers through and the pointer is got from (DOWNLOAD_STALLED when the DHT
  * cannot be joined); otherwise a plain one.
  */
-export async function cloneNetwork (net: NetworkOptions, name: PointerName | null): Promise<{ swarm: Swarm, resolve: (a: ResolveArgs) => Promise<CloneArgs['pointer']>, close: () => Promise<void> }> {
+export async function cloneNetwork (net: NetworkOptions, name: PointerName | null): Promise<{
+  swarm: Swarm
+  resolve: (a: ResolveArgs) => Promise<CloneArgs['pointer']>
+  verify: (a: Pick<ResolveArgs, 'store' | 'timeoutMs' | 'maxSize' | 'onProgress'>, magnet: string) => ReturnType<typeof verifyPointer>
+  close: () => Promise<void>
+}> {
   if (name === null) {
     const swarm = new Swarm({ net })   // its DHT, if any, starts with the swarm's first use, as a clone needs it
-    return { swarm, resolve: async () => undefined, close: async () => await swarm.close() }
+    return { swarm, resolve: async () => undefined, verify: async () => { throw new Error('not a pointer') }, close: async () => await swarm.close() }
   }
   const network = await seedingNetwork(net)
   const pointers = network.pointers
@@ -40,11 +46,13 @@ export async function cloneNetwork (net: NetworkOptions, name: PointerName | nul
     await network.close()
     throw new MirrorError('DOWNLOAD_STALLED', 'the DHT could not be joined, and a BEP 46 magnet is found through it alone')
   }
+  const deps = (store: Store): Parameters<typeof discoverPointer>[0] => ({ swarm: network.swarm, store, pointers, accepted: PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) })
   return {
     swarm: network.swarm,
     close: network.close,
+    verify: async (a, magnet) => await verifyPointer(deps(a.store), magnet, { timeoutMs: a.timeoutMs, maxSize: a.maxSize }),
     resolve: async a => {
-      const found = await discoverPointer({ swarm: network.swarm, store: a.store, pointers, accepted: PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }, name, {
+      const found = await discoverPointer(deps(a.store), name, {
         maxSize: a.maxSize,
         stallTimeoutMs: a.timeoutMs,
         dhtTimeoutMs: a.timeoutMs,

@@ -5,15 +5,22 @@ import { PushObjectStore } from '../io/store/push-objects.js'
 import { verify, type VerifyReport } from '../verify/verify.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
+import { resolveNetworkOptions } from '../core/network-options.js'
+import { readMirrorConfig } from '../io/git/repository.js'
+import { defaultCacheDir } from '../io/store/cache-dir.js'
+import { Store } from '../io/store/store.js'
+import { addNetworkOptions, DEFAULT_MAX_SIZE, networkFlags, positiveSeconds } from './network-flags.js'
+import { cloneNetwork, pointerOf } from './pointer-clone.js'
 
 export function verifyCommand (name: string): Command {
   const cmd = new Command(name)
     .description('Check a signed push object (and optionally a bundle) the way mirror-clone does, and print the result.')
-    .argument('[target]', 'a push object file, a revision naming its blob, or a remote URL (its refs/mirrors/push); default: refs/mirrors/push of this repository')
+    .argument('[target]', 'a push object file, a revision naming its blob, a remote URL (its refs/mirrors/push), or a BEP 46 magnet (the DHT pointer, its torrent and push object); default: refs/mirrors/push of this repository')
     .option('--bundle <file>', 'also check this bundle: size, SHA-256, refs and infohash against the signed ones')
     .option('--trust <key>', 'trust this public key ("ssh-ed25519 AAAA...") (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--project <name>', 'the project name it must carry (default: from the URL or this repository\'s origin; a file outside a repository is not checked)')
-    .option('--json', 'print the result as one JSON object')
+    .option('--timeout <seconds>', 'with a BEP 46 magnet: how long the DHT and the swarm may stay silent', positiveSeconds, 60)
+  addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 Trusted keys are --trust values, git config mirror.trustedKey and
 mirror.<url>.trustedKey, and the key in mirror.signingKey (your own). The
@@ -27,14 +34,28 @@ wrong usage.
 Examples:
   $ ${name}                                   # refs/mirrors/push here
   $ ${name} https://git.example.org/project.git
-  $ ${name} project-0123456789ab.push --bundle project-0123456789ab.bundle --trust "ssh-ed25519 AAAA..."`)
+  $ ${name} project-0123456789ab.push --bundle project-0123456789ab.bundle --trust "ssh-ed25519 AAAA..."
+  $ ${name} 'magnet:?xs=urn:btpk:<64 hex>&s=<hex of the project>'   # the DHT pointer and what it leads to`)
   return cmd.action(async (target: string | undefined) => await runCli(name, async () => await runVerify(cmd, target), { json: cmd.opts().json === true }))
 }
 
 async function runVerify (cmd: Command, target: string | undefined): Promise<number> {
   const o = cmd.opts()
-  const reporter = new Reporter({ quiet: false, json: o.json === true })
-  const report = await verify({ git: new Git(process.cwd()), accepted: PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }, {
+  const reporter = new Reporter({ quiet: o.quiet === true, json: o.json === true })
+  const git = new Git(process.cwd())
+  const pointer = target === undefined ? null : pointerOf(target, resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git)))
+  if (pointer !== null) {
+    const network = await cloneNetwork(resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git)), pointer)
+    try {
+      const store = await Store.open(defaultCacheDir())
+      const report = await network.verify({ store, timeoutMs: (o.timeout as number) * 1000, maxSize: DEFAULT_MAX_SIZE, onProgress: p => reporter.progress(p) }, target!)
+      reporter.result({ ...verifyJson(report), pointer: report.pointer }, [...(report.pointer === null ? [] : [`DHT pointer: sequence ${report.pointer.seq}, torrent ${report.pointer.infoHash}`]), ...verifyText(report)])
+      return report.valid ? 0 : 1
+    } finally {
+      await network.close()
+    }
+  }
+  const report = await verify({ git, accepted: PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }, {
     ...(target === undefined ? {} : { target }),
     ...(o.bundle === undefined ? {} : { bundle: o.bundle as string }),
     trust: (o.trust as string[] | undefined) ?? [],

@@ -3,6 +3,7 @@ import { guessHead } from '../core/ref-list.js'
 import { rm } from 'node:fs/promises'
 import { isMirrorError, MirrorError } from '../core/errors.js'
 import { pointerMagnet, type PointerName } from '../core/pointer.js'
+import type { PushObject } from '../core/push-object.js'
 import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 import type { Store } from '../io/store/store.js'
@@ -28,7 +29,7 @@ export async function discoverPointer (
   deps: { swarm: Swarm, store: Store, pointers: PointerDht, accepted: PushObjectStore, now: () => number },
   name: PointerName,
   o: Omit<DownloadBundleOptions, 'onStream'> & { dhtTimeoutMs: number, origin: string | null }
-): Promise<{ discovery: Discovery, trust: Trust, seq: number }> {
+): Promise<{ discovery: Discovery, trust: Trust, seq: number, po: PushObject, infoHash: string }> {
   const magnet = pointerMagnet(name)
   o.onProgress?.({ phase: 'dht', detail: `pointer of ${name.project}` })
   const item = await deps.pointers.get(name, { timeoutMs: o.dhtTimeoutMs })
@@ -59,7 +60,9 @@ export async function discoverPointer (
         packBytes: 0
       },
       trust,
-      seq: item.seq
+      seq: item.seq,
+      po: verified.po,
+      infoHash: item.infoHash
     }
   } catch (err) {
     // refused: not one byte of it is kept (a download that stopped stays, to resume)

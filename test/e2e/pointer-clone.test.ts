@@ -56,6 +56,15 @@ test('mirror-clone <BEP 46 magnet>: the signed refs, from the swarm, with the or
   assert.equal(replay.code, 1, replay.stderr)
   assert.match(replay.stderr, /push object refused \(rollback\): the DHT pointer's sequence 1 is older than sequence 2, accepted before/)
 
+  // mirror-verify of the magnet: the pointer, its torrent and push object, as the clone checks them
+  const verified = await run(w, 'mirror-verify', [...net(dht.bootstrap), magnet], w.dir)
+  assert.equal(verified.valid, true)
+  assert.deepEqual(verified.pointer, { seq: 2, infoHash: second.infoHash })
+  assert.equal(verified.pushObject.sequence, 2)
+  const notValid = await w.run('mirror-verify', ['--json', ...net(attackers.bootstrap), '--timeout', '10', magnet], w.dir, 60_000)
+  assert.equal(notValid.code, 1, notValid.stderr)
+  assert.equal(json(notValid).check, 'rollback')
+
   // nobody answers: bounded, one line, nothing left
   const started = Date.now()
   const silent = await w.run('mirror-clone', ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', '127.0.0.1:9', '--no-lsd', '--no-upnp', '--timeout', '5', magnet, 'nothing'], w.dir, 60_000)
