@@ -62,6 +62,7 @@ export async function cloneNetwork (net: NetworkOptions, name: PointerName | nul
         onProgress: a.onProgress,
         onNotice: a.onNotice
       })
+      if (found.unchanged) throw new Error('a pointer without minSeq found unchanged')
       return { discovery: found.discovery, trust: found.trust }
     }
   }

@@ -16,6 +16,8 @@ import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
+import { startFollowing } from './follow-loop.js'
+import type { Follower } from '../seed/follow.js'
 import { stopSignal } from './stop-signal.js'
 
 export function seedCommand (name: string): Command {
@@ -29,6 +31,9 @@ export function seedCommand (name: string): Command {
     .option('--status-interval <seconds>', 'seconds between status lines', positiveSeconds, 10)
     .option('--trust <key>', 'with remote URLs: trust this public key ("ssh-ed25519 AAAA...") to sign for them; a bundle that does not match a push object it signed is not seeded (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--project <name>', 'with one remote URL: the project name its push object must carry (default: from the URL)')
+    .option('--follow', 'keep running and pick up new publishes: of the remotes (their records, looked at every --follow-interval) and of the DHT pointers of what is seeded; the bundle replaced is seeded --grace longer')
+    .option('--follow-interval <seconds>', 'with --follow: seconds between two looks at one remote or pointer, jittered', positiveSeconds, 300)
+    .option('--grace <seconds>', 'with --follow: how long a replaced bundle is still seeded', positiveSeconds, 3600)
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 Without remote URLs it seeds every bundle in the store (mirror-publish puts
@@ -69,19 +74,21 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
-  const { swarm, keeper, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`))
+  const { swarm, keeper, pointers, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`))
   keeper?.on('put', (e: { project: string, seq: number, nodes: number }) => reporter.event({ event: 'pointer', ...e },
     `DHT pointer of ${e.project} (seq ${e.seq}) put again: ${e.nodes === 0 ? 'the nodes held it' : `${e.nodes} nodes took it`}`))
   const seeder = new Seeder({ store, swarm, keeper })
   seeder.on('verified', (e: StoredBundle) => reporter.event({ event: 'verified', file: e.bundlePath },
     `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
+  const ready: SeedRemoteResult[] = []
+  let follower: Follower | null = null
   try {
     const { failures } = await startSeeding({
       git,
       store,
       seeder,
       onProgress: (url, p) => reporter.progress({ ...p, phase: urls.length > 1 ? `${p.phase} ${shortUrl(url)}` : p.phase }),
-      onReady: r => announce(reporter, r),
+      onReady: r => { ready.push(r); announce(reporter, r) },
       onFailure: (what, err) => reporter.error(`${cmd.name()}: ${what}: ${err.message}`, { what, code: err.code, message: err.message })
     }, {
       urls,
@@ -92,9 +99,22 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
       signal: stop.signal
     })
     if (seeder.status().length === 0) return 1
+    if (o.follow === true) {
+      follower = await startFollowing(reporter, { git, store, seeder, pointers }, ready, {
+        intervalMs: (o.followInterval as number) * 1000,
+        graceMs: (o.grace as number) * 1000,
+        maxSize: o.maxSize as number,
+        stallTimeoutMs: (o.timeout as number) * 1000,
+        trust: (o.trust as string[] | undefined) ?? [],
+        ...(o.project === undefined ? {} : { project: o.project as string }),
+        deleteDropped: urls.length > 0 && o.store === undefined && storeDir === defaultCacheDir(),
+        signal: stop.signal
+      })
+    }
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000, started })
     return failures > 0 ? 1 : 0
   } finally {
+    follower?.close()
     stop.dispose()
     await closeNetwork()
   }

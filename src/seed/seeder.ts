@@ -61,6 +61,12 @@ export class Seeder extends EventEmitter {
     if (pointer !== null && pointer.infoHash === entry.meta.infoHash && parsed.private !== true) this.keeper?.keep(pointer)
   }
 
+  /** Stops seeding an entry (a newer publish replaced it); its files stay. */
+  async drop (entry: StoredBundle): Promise<void> {
+    this.names.delete(entry.meta.infoHash)
+    await this.swarm.unseed(entry.meta.infoHash)
+  }
+
   status (): TorrentStatus[] {
     return this.swarm.status().filter(s => this.names.has(s.infoHash)).map(s => ({ name: this.names.get(s.infoHash)!, ...s }))
   }

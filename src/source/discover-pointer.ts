@@ -2,7 +2,7 @@ import { refused } from '../core/check-push-object.js'
 import { guessHead } from '../core/ref-list.js'
 import { rm } from 'node:fs/promises'
 import { isMirrorError, MirrorError } from '../core/errors.js'
-import { pointerMagnet, type PointerName } from '../core/pointer.js'
+import { pointerMagnet, type PointerItem, type PointerName } from '../core/pointer.js'
 import type { PushObject } from '../core/push-object.js'
 import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
@@ -10,8 +10,13 @@ import type { Store } from '../io/store/store.js'
 import { readMagnet } from '../io/torrent/torrent-file.js'
 import type { Swarm } from '../io/torrent/swarm.js'
 import type { Discovery } from './discover.js'
-import { downloadBundle, type DownloadBundleOptions } from './download-bundle.js'
-import { verifyBundle, type Trust } from './verify-bundle.js'
+import { downloadBundle, type DownloadBundleOptions, type DownloadedBundle } from './download-bundle.js'
+import { verifyBundle, type Trust, type VerifiedBundle } from './verify-bundle.js'
+
+/** What a pointer led to: the verified download (in the cache: released by now, or committed by the caller), or, below `minSeq`, nothing new. */
+export type PointerFound =
+  | { unchanged: true, item: PointerItem }
+  | { unchanged: false, item: PointerItem, bundle: DownloadedBundle, verified: VerifiedBundle, discovery: Discovery, trust: Trust, seq: number, po: PushObject, infoHash: string }
 
 /**
  * What a BEP 46 magnet leads to, with no origin: the pointer from the DHT
@@ -28,14 +33,15 @@ import { verifyBundle, type Trust } from './verify-bundle.js'
 export async function discoverPointer (
   deps: { swarm: Swarm, store: Store, pointers: PointerDht, accepted: PushObjectStore, now: () => number },
   name: PointerName,
-  o: Omit<DownloadBundleOptions, 'onStream'> & { dhtTimeoutMs: number, origin: string | null }
-): Promise<{ discovery: Discovery, trust: Trust, seq: number, po: PushObject, infoHash: string }> {
+  o: Omit<DownloadBundleOptions, 'onStream'> & { dhtTimeoutMs: number, origin: string | null, minSeq?: number }
+): Promise<PointerFound> {
   const magnet = pointerMagnet(name)
   o.onProgress?.({ phase: 'dht', detail: `pointer of ${name.project}` })
   const item = await deps.pointers.get(name, { timeoutMs: o.dhtTimeoutMs })
   if (item === null) {
     throw new MirrorError('REMOTE_UNREACHABLE', `no DHT node has a pointer for ${name.project} signed by ${name.key.text} (within ${Math.round(o.dhtTimeoutMs / 1000)} s)`, { magnet })
   }
+  if (o.minSeq !== undefined && item.seq < o.minSeq) return { item, unchanged: true }
   const accepted = await deps.accepted.accepted(name.key.id, name.project)
   if (accepted !== null && item.seq < accepted.sequence) {
     throw refused('rollback', `the DHT pointer's sequence ${item.seq} is older than sequence ${accepted.sequence}, accepted before`, { sequence: item.seq, accepted: accepted.sequence })
@@ -52,6 +58,10 @@ export async function discoverPointer (
     const branches = verified.po.refs.filter(r => r.name !== 'HEAD')
     const head = verified.po.refs.find(r => r.name === 'HEAD')
     return {
+      unchanged: false,
+      item,
+      bundle,
+      verified,
       discovery: {
         url: o.origin ?? '',
         listing: { refs: branches, head: head === undefined ? null : guessHead(branches, head.oid) },

@@ -26,6 +26,7 @@ export async function verifyPointer (
   }
   try {
     const found = await discoverPointer(deps, name, { maxSize: o.maxSize, stallTimeoutMs: o.timeoutMs, dhtTimeoutMs: o.timeoutMs, origin: null, ...(o.signal === undefined ? {} : { signal: o.signal }) })
+    if (found.unchanged) throw new Error('a pointer without minSeq found unchanged')
     report.pushObject = found.po
     report.pointer = { seq: found.seq, infoHash: found.infoHash }
     report.bundleChecked = true

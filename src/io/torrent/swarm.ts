@@ -109,6 +109,14 @@ export class Swarm extends EventEmitter {
     return { progress: 1 }
   }
 
+  /** Stops seeding a torrent (its files stay); nothing when it is not seeded. */
+  async unseed (infoHash: string): Promise<void> {
+    const s = this.seeding.get(infoHash)
+    if (s === undefined || this.client === null) return
+    this.seeding.delete(infoHash)
+    await removeTorrent(await this.client, s.torrent)
+  }
+
   /** Every seeded torrent's figures, in the order they were added. */
   status (): SeedStatus[] {
     return [...this.seeding.entries()].map(([infoHash, { torrent, stats }]) => ({
