@@ -45,3 +45,30 @@ test('mirror-seed --follow: the next publish of an origin is downloaded and seed
   assert.ok(report.bytes.swarm > 0)
   assert.equal(report.originFetched, false, 'the new bundle holds every ref the origin has')
 })
+
+test('mirror-seed --follow in the publisher\'s repository follows its DHT pointer: a publish from another machine with the same key is picked up', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 256 << 10, branches: 1, tags: 1 } })
+  const dht = await startDht({ nodes: 4 })
+  t.after(async () => await dht.close())
+  const net = ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', dht.bootstrap, '--no-lsd', '--no-upnp']
+  assert.equal((await w.run('mirror-keygen', ['--json'])).code, 0)
+  const first = await w.run('mirror-publish', ['--json', ...net])
+  assert.equal(first.code, 0, first.stderr)
+  const seeder = w.start('mirror-seed', [...net, '--json', '--follow', '--follow-interval', '1', '--grace', '1'])
+  t.after(async () => await seeder.stop('SIGINT'))
+  await seeder.waitFor(/^following 0 origin\(s\) and the DHT pointers/, { stream: 'stderr' })
+
+  // another machine: its own clone, the same key (the test's global config), the next publish, seeded there
+  const other = path.join(w.dir, 'other')
+  await w.git(['clone', '--quiet', w.originUrl, other], w.dir)
+  await w.git(['commit', '-q', '--allow-empty', '-m', 'from the other machine'], other)
+  await w.git(['push', '-q', 'origin', 'HEAD'], other)
+  const elsewhere = w.start('mirror-publish', [...net, '--json', '--seed', '--status-interval', '1'], other)
+  t.after(async () => await elsewhere.stop('SIGINT'))
+  const published = JSON.parse((await elsewhere.waitFor(/^\{"store"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+  assert.equal(published.pointer.seq, 2)
+  const changed = JSON.parse((await seeder.waitFor(/"event":"changed"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+  assert.equal(changed.infoHash, published.infoHash)
+  assert.match(changed.what, /the DHT pointer of project/)
+  await seeder.waitFor(/"event":"dropped"/, { stream: 'stdout', timeoutMs: 30_000 })
+})
