@@ -4,7 +4,8 @@
 // mirror-clone, checked against a plain git clone; a second machine
 // (mirror-seed <origin-url> into another store) and, when installed, aria2c
 // download the bundle from the swarm. It prints what the origin sent for each.
-// --signed: the maintainer signs (mirror-keygen), the contributor and the
+// --signed: the maintainer signs (mirror-keygen) and puts a DHT pointer on a
+// private DHT, anyone clones by the key alone with the origin gone; the contributor and the
 // second machine trust the key and verify the push object.
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -15,6 +16,7 @@ import { git, makeTestEnv } from '../test/helpers/env.js'
 import { startGitServer } from '../test/helpers/git-server.js'
 import { killAll, runBin, startBin } from '../test/helpers/processes.js'
 import { startTracker } from '../test/helpers/tracker.js'
+import { startDht } from '../test/helpers/dht.js'
 
 const say = (s: string): void => { process.stdout.write(`${s}\n`) }
 const step = (s: string): void => say(`\n== ${s}`)
@@ -43,8 +45,11 @@ async function main (): Promise<void> {
     const tracker = await startTracker()
     servers.push(tracker)
     const originUrl = server.url('project.git')
-    const net = ['--tracker', tracker.announceUrl, '--no-dht', '--no-lsd', '--no-upnp']
-    say(`origin:  ${originUrl}\ntracker: ${tracker.announceUrl}`)
+    // signed: a private DHT on 127.0.0.1 carries the publisher's pointer (never the public one)
+    const dht = signed ? await startDht({ nodes: 4 }) : null
+    if (dht !== null) servers.push(dht)
+    const net = ['--tracker', tracker.announceUrl, ...(dht === null ? ['--no-dht'] : ['--dht-bootstrap', dht.bootstrap]), '--no-lsd', '--no-upnp']
+    say(`origin:  ${originUrl}\ntracker: ${tracker.announceUrl}${dht === null ? '' : `\nDHT:     ${dht.bootstrap} (private, ${dht.nodes.length} nodes)`}`)
 
     const plain = path.join(dir, 'plain-clone')
     server.resetStats()
@@ -98,7 +103,7 @@ async function main (): Promise<void> {
 
     step('a second machine: mirror-seed <origin-url> into its own store, from the swarm')
     server.resetStats()
-    const ci = await runBin('mirror-seed', [originUrl, '--store', path.join(dir, 'second-machine'), '--duration', '3', '--json', '--quiet', ...net],
+    const ci = await runBin('mirror-seed', [originUrl, '--store', path.join(dir, 'second-machine'), '--duration', '10', '--json', '--quiet', ...net],
       { cwd: dir, env, timeoutMs: 120_000 })
     if (ci.code !== 0) throw new Error(`mirror-seed <url> failed:\n${ci.stderr}`)
     const ready = ci.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l)).find(e => e.event === 'ready')
@@ -117,6 +122,24 @@ async function main (): Promise<void> {
       if (!same) throw new Error('aria2c downloaded different bytes')
     } else {
       say('\n(aria2c is not installed: apt-get install -y aria2 adds an independent client to this demo)')
+    }
+
+    const magnet = /^pointer: +(magnet:\S+)/m.exec(pub.stdout)?.[1]
+    if (signed) {
+      if (magnet === undefined) throw new Error('a signed publish printed no pointer')
+      step('anyone with the key: mirror-clone <BEP 46 magnet>, with the origin gone')
+      await server.close()
+      const byKey = path.join(dir, 'by-key')
+      await mkdir(byKey)
+      const args = [...net, '--cache', path.join(byKey, 'cache'), magnet, 'project']
+      say(`$ mirror-clone ${args.join(' ')}`)
+      const bk = await runBin('mirror-clone', args, { cwd: byKey, env, timeoutMs: 300_000 })
+      process.stderr.write(bk.stderr)
+      if (bk.code !== 0) throw new Error(`mirror-clone <magnet> failed:\n${bk.stderr}`)
+      const refs = async (repo: string): Promise<string> => await git(['for-each-ref', '--format=%(objectname) %(refname)'], { cwd: repo, env })
+      const sameRefs = await refs(path.join(byKey, 'project')) === await refs(plain)
+      say(`no origin contacted; refs ${sameRefs ? 'equal' : 'DIFFER FROM'} those of the plain git clone; verified by the push object's signature`)
+      if (!sameRefs) throw new Error('mirror-clone <magnet> differs from git clone')
     }
 
     await seeder.stop('SIGTERM')
