@@ -7,6 +7,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { parsePointerMagnet } from '../../src/core/pointer.js'
 import { PointerDht, type DhtClient } from '../../src/io/dht/pointer-dht.js'
+import { loadSigningKey } from '../../src/io/keys/signing-key.js'
 import { startDht } from '../helpers/dht.js'
 import { json, makeWorld, type World } from './world.js'
 import { repoState, T } from './clone-support.js'
@@ -71,4 +72,30 @@ test('mirror-clone <BEP 46 magnet>: the signed refs, from the swarm, with the or
   assert.equal(silent.code, 1, silent.stderr)
   assert.match(silent.stderr, /DHT/)
   assert.ok(Date.now() - started < 40_000, `bounded: ${Date.now() - started} ms`)
+})
+
+test('a pointer signed by the magnet\'s key that leads to a torrent signed by another key is refused', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 1, binaryBytes: 256 << 10, branches: 1, tags: 1 } })
+  const dht = await startDht({ nodes: 4 })
+  t.after(async () => await dht.close())
+  const net = ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', dht.bootstrap, '--no-lsd', '--no-upnp']
+  // the magnet's key: the maintainer's, which publishes (pointer seq 1 to its own torrent)
+  const maintainer = await run(w, 'mirror-keygen', [])
+  const published = await run(w, 'mirror-publish', net)
+  // another key publishes the same repository into a store of its own and seeds it
+  const otherKey = path.join(w.dir, 'other-key')
+  await run(w, 'mirror-keygen', ['--file', otherKey, '--no-config'])
+  const other = await run(w, 'mirror-publish', [...net, '--sign-key', otherKey, '--no-push', '--store', path.join(w.dir, 'other-store')])
+  const seeder = w.start('mirror-seed', [...net, '--store', path.join(w.dir, 'other-store'), '--status-interval', '1'])
+  t.after(async () => await seeder.stop('SIGINT'))
+  await seeder.waitFor(/^seeding \d+ bundle/, { stream: 'stderr' })
+  // the maintainer's key signs a pointer (seq 2) to the other key's torrent: a mistake, or a stolen signing step
+  const key = await loadSigningKey(maintainer.file)
+  const name = parsePointerMagnet(published.pointer.magnet, 'm')
+  await new PointerDht(dht.nodes[1] as unknown as DhtClient).put(name, { infoHash: other.infoHash, seq: 2, sign: key.sign })
+
+  const r = await w.run('mirror-clone', [...net, '--timeout', '20', '--cache', path.join(w.dir, 'cache'), published.pointer.magnet, 'mine'], w.dir, 90_000)
+  assert.equal(r.code, 1, r.stderr)
+  assert.match(r.stderr, /push object refused \(untrusted-key\)/)
+  await assert.rejects(w.git(['rev-parse', '--git-dir'], path.join(w.dir, 'mine')), 'nothing is left behind')
 })
