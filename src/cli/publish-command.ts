@@ -21,6 +21,7 @@ export function publishCommand (name: string): Command {
     .option('--name <project>', 'project name in the bundle file name (default: from the remote URL)')
     .option('--web-seed <url>', 'an HTTP(S) URL serving the bundle, as a BEP 19 web seed; a URL ending in / gets the bundle file name appended (repeatable). Signed: the URL of a directory, ending in /', (v: string, p: string[] = []) => [...p, v])
     .option('--fetch-mirror <url>', 'a full git mirror of the repository that clients may fetch from: http(s) URLs are recorded in refs/mirrors/fetch/http, git:// and ssh in refs/mirrors/fetch/git (repeatable; default: git config mirror.fetchMirror)', (v: string, p: string[] = []) => [...p, v])
+    .option('--origin-url <url>', 'signed: the origin a clone by the key alone (the BEP 46 magnet) may fetch newer commits from, named in the push object (default: the remote\'s URL when it is http(s) or git:// without a user name)')
     .option('--sign-key <file>', 'sign a push object with this ed25519 key (default: git config mirror.signingKey; see mirror-keygen)')
     .option('--no-sign', 'do not sign, even with mirror.signingKey set')
     .option('--valid-days <days>', 'how long a new push object stays valid', positiveDays, 90)
@@ -82,6 +83,7 @@ async function publishWith (env: NodeJS.ProcessEnv, cmd: Command): Promise<numbe
   const result = await publish({
     cwd: process.cwd(),
     env,
+    ...(o.originUrl === undefined ? {} : { originUrl: o.originUrl as string }),
     ...(cmd.getOptionValueSource('remote') === 'cli' ? { remote: o.remote as string } : {}),
     push: o.push as boolean,
     ...(o.store === undefined ? {} : { store: o.store as string }),

@@ -37,6 +37,8 @@ export interface PushObjectFields {
   /** The pack index (.idx) the torrent carries beside the bundle, and its reverse index (.rev). */
   index?: FileDigest | null
   reverseIndex?: FileDigest | null
+  /** The origin a clone by the publisher's key alone may fetch newer commits from (a signed statement of where the project lives). */
+  origin?: string | null
   refs: Ref[]
 }
 
@@ -45,6 +47,7 @@ export interface FileDigest { sha256: string, size: number }
 export interface PushObject extends PushObjectFields {
   index: FileDigest | null
   reverseIndex: FileDigest | null
+  origin: string | null
   signer: PublicKey
   signature: Buffer
   /** The bytes the signature covers. */
@@ -80,6 +83,7 @@ export function encodeUnsigned (f: PushObjectFields, signer: PublicKey): Buffer 
     `bundle ${f.bundle.sha256} ${f.bundle.size} ${f.bundle.infoHash}`,
     ...(f.index == null ? [] : [`index ${f.index.sha256} ${f.index.size}`]),
     ...(f.reverseIndex == null ? [] : [`reverse-index ${f.reverseIndex.sha256} ${f.reverseIndex.size}`]),
+    ...(f.origin == null ? [] : [`origin ${f.origin}`]),
     `signer ${signer.text}`,
     ...sortRefs(f.refs).map(r => `${r.oid} ${r.name}`)
   ]
@@ -141,6 +145,7 @@ export function parsePushObject (input: Uint8Array, what: string): PushObject {
   }
   const index = digest('index')
   const reverseIndex = index === null ? null : digest('reverse-index')
+  const origin = (lines[no] ?? '').startsWith('origin ') ? field('origin', /^\S{1,2048}$/, 'not a URL') : null
   const signerLine = field('signer', /^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/, 'not an ssh-ed25519 key')
   let signer: PublicKey
   try { signer = parsePublicKey(signerLine, 'signer') } catch (err) { return bad(what, no, (err as Error).message) }
@@ -171,11 +176,12 @@ export function parsePushObject (input: Uint8Array, what: string): PushObject {
   if (no !== lines.length) bad(what, no + 1, 'has text after the signature')
   if (refs.length === 0) bad(what, signatureLine, 'lists no refs')
 
-  const fields: PushObjectFields & { index: FileDigest | null, reverseIndex: FileDigest | null } = {
+  const fields: PushObjectFields & { index: FileDigest | null, reverseIndex: FileDigest | null, origin: string | null } = {
     project, sequence, created, expires, prev, refs,
     bundle: { sha256: sha256!, size: Number(size), infoHash: infoHash! },
     index,
-    reverseIndex
+    reverseIndex,
+    origin
   }
   const fieldError = fieldProblem(fields)
   if (fieldError !== null) bad(what, 0, `is inconsistent: ${fieldError}`)
@@ -195,6 +201,7 @@ function checkFields (f: PushObjectFields): void {
 /** What is wrong with fields that parse one by one but not together. */
 function fieldProblem (f: PushObjectFields): string | null {
   if (!PROJECT.test(f.project)) return 'project is not a project name'
+  if (f.origin != null && originProblem(f.origin) !== null) return `origin: ${originProblem(f.origin)!}`
   const decimal = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n <= MAX_DECIMAL
   if (!decimal(f.sequence) || f.sequence < 1) return 'sequence must be 1 or more, at most 15 digits'
   if (!decimal(f.created) || !decimal(f.expires)) return 'times must be whole seconds from 0, at most 15 digits'
@@ -214,4 +221,20 @@ function fieldProblem (f: PushObjectFields): string | null {
 
 function bad (what: string, line: number, why: string): never {
   throw new MirrorError('BAD_PUSH_OBJECT', line > 0 ? `${what} line ${line}: ${why}` : `${what} ${why}`, { what, line, check: 'format' })
+}
+
+/**
+ * What is wrong with a push object's origin URL, or null: an http(s),
+ * git:// or ssh:// URL of at most 2048 characters, without spaces, control
+ * characters or a password, whose host does not start with '-' (it reaches
+ * git and ssh). Scp-like `host:path` is not taken: a URL says what it is.
+ */
+export function originProblem (url: string): string | null {
+  if (url.length > 2048 || !/^[\x21-\x7e]+$/.test(url)) return 'not printable ASCII without spaces, or over 2048 characters'
+  let u: URL
+  try { u = new URL(url) } catch { return 'not a URL' }
+  if (!['https:', 'http:', 'git:', 'ssh:'].includes(u.protocol)) return `${u.protocol}// is not http(s), git or ssh`
+  if (u.password !== '') return 'it carries a password'
+  if (u.hostname === '' || u.hostname.startsWith('-') || u.username.startsWith('-')) return 'no host, or one starting with "-"'
+  return null
 }

@@ -27,6 +27,7 @@ import { Store, type StoredBundle } from '../io/store/store.js'
 import { encodeTorrent, magnetOf, preloadTorrentParser, readTorrent, retargetTorrent, setPrivateFlag } from '../io/torrent/torrent-file.js'
 import { createBundle } from './create-bundle.js'
 import { putPointer, type PointerReport } from './put-pointer.js'
+import { signedOrigin } from './signed-origin.js'
 import { resolvePublishedState } from './resolve-published-state.js'
 import { earlierPushObjects, newest, signPushObject } from './sign-push-object.js'
 
@@ -44,6 +45,8 @@ export interface PublishOptions {
   /** Full git mirrors to record (http(s) in refs/mirrors/fetch/http, git:// and ssh in fetch/git); default git config mirror.fetchMirror. */
   fetchMirrors?: string[]
   network: NetworkFlags
+  /** The origin URL a push object names for clones by the key alone (--origin-url); default: the remote's, when it is http(s) or git:// without credentials; null: none. */
+  originUrl?: string | null
   /**
    * --public or --private. Unsaid: git config mirror.visibility, else public
    * unless the origin needs authentication (or cannot be told to be
@@ -133,6 +136,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
         project,
         now: o.now ?? Math.floor(Date.now() / 1000),
         validForSeconds: o.validForSeconds ?? DEFAULT_VALID_FOR_SECONDS,
+        origin: signedOrigin(o.originUrl, target.remote?.url ?? null),
         previous: await earlierPushObjects(repo.git, store.pushObjects, key, project,
           target.remote !== null && target.remoteRecords.has(RECORD_REFS.push) ? { name: target.remote.name, oid: target.remoteRecords.get(RECORD_REFS.push)! } : null)
       }
@@ -226,7 +230,7 @@ export function fetchMirrorRecords (urls: string[]): { fetchGit?: Buffer, fetchH
   }
 }
 
-interface Signing { key: SigningKey, project: string, now: number, validForSeconds: number, previous: PushObject[] }
+interface Signing { key: SigningKey, project: string, now: number, validForSeconds: number, previous: PushObject[], origin: string | null }
 
 /**
  * A new store entry: bundle and torrent made under tmp/, committed by one
@@ -318,7 +322,7 @@ async function resign (
   const last = newest(s.previous)
   if (current !== null && current.id === entry.meta.pushObject && current.signer.raw.equals(s.key.publicKey.raw) &&
       current.project === s.project && (last === null || current.id === last.id || current.sequence > last.sequence) &&
-      current.expires - s.now > s.validForSeconds / 2) {
+      current.expires - s.now > s.validForSeconds / 2 && current.origin === s.origin) {
     return { po: current, reused: true, entry }
   }
   o.onProgress?.({ phase: 'torrent', detail: 'signing the unchanged bundle again' })

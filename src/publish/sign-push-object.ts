@@ -17,6 +17,8 @@ export interface SignArgs {
   /** The pack's .idx and .rev shipped beside the bundle, if they are. */
   index?: FileDigest | null
   reverseIndex?: FileDigest | null
+  /** The origin a clone by the key alone may fetch from, signed into the push object (null: none). */
+  origin?: string | null
   /** Push objects published before, wherever they were found (the chain continues from the newest). */
   previous: PushObject[]
   now: number
@@ -35,6 +37,7 @@ export function signPushObject (key: SigningKey, a: SignArgs): PushObject {
     bundle: a.bundle,
     index: a.index ?? null,
     reverseIndex: a.reverseIndex ?? null,
+    origin: a.origin ?? null,
     refs: a.state.refs
   }, key.publicKey, key.sign)
 }

@@ -63,7 +63,8 @@ export async function discoverPointer (
       bundle,
       verified,
       discovery: {
-        url: o.origin ?? '',
+        // --origin-url, else the origin the push object names (signed by the key trusted here), else none
+        url: o.origin ?? verified.po.origin ?? '',
         listing: { refs: branches, head: head === undefined ? null : guessHead(branches, head.oid) },
         records: { magnet: Buffer.from(`magnet:?xt=urn:btih:${item.infoHash}\n`) },
         recordsError: null,

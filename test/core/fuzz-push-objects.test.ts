@@ -109,6 +109,7 @@ const pushFields: fc.Arbitrary<PushObjectFields> = fc.record({
   bundle: fc.record({ sha256: hex(64), size: decimalNumber(1), infoHash: hex(40) }, { noNullPrototype: true }),
   index: fc.option(digest, { nil: undefined }),
   reverseIndex: fc.option(digest, { nil: undefined }),
+  origin: fc.option(fc.webUrl({ validSchemes: ['https', 'http'] }).filter(u => !/\s/.test(u) && u.length <= 2048 && !new URL(u).password && !new URL(u).hostname.startsWith('-')), { nil: undefined }),
   refs: refList
 }).map(({ ttl, ...f }) => ({
   ...f,
@@ -140,8 +141,8 @@ test('encodePushObject / parsePushObject: property: fields in range round-trip, 
     checkPushObject(back, po.bytes)
     assert.deepEqual({
       project: back.project, sequence: back.sequence, created: back.created, expires: back.expires, prev: back.prev,
-      bundle: back.bundle, index: back.index, reverseIndex: back.reverseIndex, refs: back.refs
-    }, { ...fields, index: fields.index ?? null, reverseIndex: fields.reverseIndex ?? null, refs: sortRefs(fields.refs) })
+      bundle: back.bundle, index: back.index, reverseIndex: back.reverseIndex, origin: back.origin, refs: back.refs
+    }, { ...fields, index: fields.index ?? null, reverseIndex: fields.reverseIndex ?? null, origin: fields.origin ?? null, refs: sortRefs(fields.refs) })
     assert.equal(back.signer.text, signer.text)
     assert.ok(verifySignature(back.signer, back.signed, back.signature))
   }), { seed: SEED, numRuns: 200 })

@@ -155,6 +155,26 @@ test('the index lines: in their place after the bundle line, nowhere else', asyn
   }
 })
 
+test('the origin line: optional, after the index lines and before the signer, a URL without a password', async (t) => {
+  const po = encode(fields({ index: { sha256: PREV, size: 4096 }, origin: 'https://git.example.org/project.git' }))
+  assert.match(po.bytes.toString(), new RegExp(`\nindex ${PREV} 4096\norigin https://git\.example\.org/project\.git\nsigner `))
+  assert.equal(parsePushObject(po.bytes, WHAT).origin, 'https://git.example.org/project.git')
+  assert.equal(encode().origin, null, 'none unless given')
+  for (const bad of ['ftp://h/x', 'https://u:secret@h/x', 'host:path', 'https://-h/x', 'https://h/a b', `https://h/${'x'.repeat(2050)}`]) {
+    assert.throws(() => encode(fields({ origin: bad })), /origin: /, bad)
+  }
+  const ls = po.bytes.toString().slice(0, -1).split('\n')
+  const at = ls.findIndex(l => l.startsWith('origin '))
+  const cases: Array<[string, string[], RegExp]> = [
+    ['origin after the signer', [...ls.slice(0, at), ls[at + 1]!, ls[at]!, ...ls.slice(at + 2)], /expected "<40 hex oid> <refname>"/],
+    ['origin with a password', [...ls.slice(0, at), 'origin https://u:p@h/x', ...ls.slice(at + 1)], /origin: it carries a password/],
+    ['two origin lines', [...ls.slice(0, at + 1), ls[at]!, ...ls.slice(at + 1)], /expected "signer \.\.\."/]
+  ]
+  for (const [name, text, why] of cases) {
+    await t.test(name, () => assert.throws(() => parsePushObject(Buffer.from(join(text)), WHAT), (err: any) => err.code === 'BAD_PUSH_OBJECT' && why.test(err.message)))
+  }
+})
+
 test('parsePushObject: takes a Uint8Array and copies it', () => {
   const po = encode()
   const input = new Uint8Array(po.bytes)

@@ -10,7 +10,7 @@ import { PointerDht, type DhtClient } from '../../src/io/dht/pointer-dht.js'
 import { loadSigningKey } from '../../src/io/keys/signing-key.js'
 import { startDht } from '../helpers/dht.js'
 import { json, makeWorld, type World } from './world.js'
-import { repoState, T } from './clone-support.js'
+import { assertSameAsGitClone, repoState, T } from './clone-support.js'
 
 async function run (w: World, bin: string, args: string[], cwd = w.work): Promise<any> {
   const r = await w.run(bin, ['--json', ...args], cwd, 120_000)
@@ -36,7 +36,17 @@ test('mirror-clone <BEP 46 magnet>: the signed refs, from the swarm, with the or
   const seeder = w.start('mirror-seed', [...net(dht.bootstrap), '--status-interval', '1'])
   t.after(async () => await seeder.stop('SIGINT'))
   await seeder.waitFor(/^seeding 2 bundle/, { stream: 'stderr' })
-  await w.git(['clone', '--quiet', w.originUrl, 'theirs'], w.dir)   // what the origin had, for comparison
+  await w.git(['clone', '--quiet', w.originUrl, 'theirs'], w.dir)   // what the origin had at the second publish
+
+  // the origin still answers: the push object names it (signed), so the clone fetches what is newer than the bundle from it
+  await w.git(['commit', '-q', '--allow-empty', '-m', 'newer than any publish'])
+  await w.git(['push', '-q', 'origin', 'HEAD'])
+  await w.git(['clone', '--quiet', w.originUrl, 'theirs-now'], w.dir)
+  const live = await run(w, 'mirror-clone', [...net(dht.bootstrap), '--cache', path.join(w.dir, 'cache'), magnet, 'with-origin'], w.dir)
+  assert.equal(live.method, 'torrent', live.fallbackReason)
+  assert.equal(live.verified, 'signature')
+  assert.equal(live.originFetched, true, 'the newer commit came from the origin the push object names')
+  await assertSameAsGitClone(w, 'with-origin', 'theirs-now')
   await w.server.close()   // the origin is gone
 
   const report = await run(w, 'mirror-clone', [...net(dht.bootstrap), '--cache', path.join(w.dir, 'cache'), magnet, 'mine'], w.dir)
@@ -47,7 +57,7 @@ test('mirror-clone <BEP 46 magnet>: the signed refs, from the swarm, with the or
   const mine = await repoState(w, path.join(w.dir, 'mine'))
   const theirs = await repoState(w, path.join(w.dir, 'theirs'))
   for (const k of ['refs', 'head', 'fsck', 'status', 'tree'] as const) assert.equal(mine[k], theirs[k], k)
-  assert.doesNotMatch(mine.config!, /remote\.origin\.url/, 'no origin is named: there is none')
+  assert.equal(mine.config, theirs.config, 'the remote is the origin the push object names, for a later fetch')
 
   // a replayed older pointer: this user accepted sequence 2; an attacker re-puts sequence 1 (validly signed, once) on a DHT of its own
   const attackers = await startDht({ nodes: 3 })
