@@ -1,11 +1,10 @@
-import { isMirrorError } from '../core/errors.js'
 import { parsePointerMagnet } from '../core/pointer.js'
 import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 import type { Store } from '../io/store/store.js'
 import type { Swarm } from '../io/torrent/swarm.js'
 import { discoverPointer } from '../source/discover-pointer.js'
-import type { VerifyReport } from './verify.js'
+import { refusedInto, type VerifyReport } from './verify.js'
 
 /**
  * mirror-verify of a BEP 46 magnet: the pointer from the DHT (not older
@@ -32,9 +31,7 @@ export async function verifyPointer (
     report.bundleChecked = true
     report.valid = true
   } catch (err) {
-    if (!isMirrorError(err, 'VERIFY_FAILED') && !isMirrorError(err, 'BAD_PUSH_OBJECT')) throw err
-    report.check = String(err.data.check ?? 'format')
-    report.reason = err.message
+    refusedInto(report, err)
   }
   return report
 }

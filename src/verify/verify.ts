@@ -65,11 +65,16 @@ export async function verify (deps: { git: Git, accepted: PushObjectStore, now: 
     }
     report.valid = true
   } catch (err) {
-    if (!isMirrorError(err, 'VERIFY_FAILED') && !isMirrorError(err, 'BAD_PUSH_OBJECT')) throw err
-    report.check = String(err.data.check ?? 'format')
-    report.reason = err.message
+    refusedInto(report, err)
   }
   return report
+}
+
+/** A refused check becomes the report's verdict (the check's name and the reason); anything else is thrown on. */
+export function refusedInto (report: VerifyReport, err: unknown): void {
+  if (!isMirrorError(err, 'VERIFY_FAILED') && !isMirrorError(err, 'BAD_PUSH_OBJECT')) throw err
+  report.check = String(err.data.check ?? 'format')
+  report.reason = err.message
 }
 
 async function readTarget (git: Git, target: string | undefined): Promise<{ bytes: Buffer, source: string, originUrl: string | null }> {
