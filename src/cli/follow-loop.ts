@@ -11,7 +11,7 @@ import type { Reporter } from './reporter.js'
  * of what it seeds are followed; what changes is told as it happens.
  */
 export async function startFollowing (
-  reporter: Reporter, deps: { git: Git, store: Store, seeder: Seeder, pointers: PointerDht | null }, ready: SeedRemoteResult[], o: FollowOptions
+  reporter: Reporter, deps: { git: Git, store: Store, seeder: Seeder, pointers: PointerDht | null, joined?: Promise<void> }, ready: SeedRemoteResult[], o: FollowOptions
 ): Promise<Follower> {
   const follower = new Follower(deps, o)
   follower.on('changed', (e: { what: string, infoHash: string, file: string }) => reporter.event({ event: 'changed', ...e },

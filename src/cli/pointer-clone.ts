@@ -42,7 +42,9 @@ export async function cloneNetwork (net: NetworkOptions, name: PointerName | nul
   }
   const network = await seedingNetwork(net)
   const pointers = network.pointers
-  if (pointers === null) {
+  // a pointer is found through the DHT alone: it must have joined first
+  const joined = await network.bootstrapped.then(() => true, () => false)
+  if (pointers === null || !joined) {
     await network.close()
     throw new MirrorError('DOWNLOAD_STALLED', 'the DHT could not be joined, and a BEP 46 magnet is found through it alone')
   }

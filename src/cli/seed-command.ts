@@ -74,7 +74,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
-  const { swarm, keeper, pointers, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`))
+  const { swarm, keeper, pointers, bootstrapped, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`))
   keeper?.on('put', (e: { project: string, seq: number, nodes: number }) => reporter.event({ event: 'pointer', ...e },
     `DHT pointer of ${e.project} (seq ${e.seq}) put again: ${e.nodes === 0 ? 'the nodes held it' : `${e.nodes} nodes took it`}`))
   const seeder = new Seeder({ store, swarm, keeper })
@@ -100,7 +100,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
     })
     if (seeder.status().length === 0) return 1
     if (o.follow === true) {
-      follower = await startFollowing(reporter, { git, store, seeder, pointers }, ready, {
+      follower = await startFollowing(reporter, { git, store, seeder, pointers, joined: bootstrapped }, ready, {
         intervalMs: (o.followInterval as number) * 1000,
         graceMs: (o.grace as number) * 1000,
         maxSize: o.maxSize as number,

@@ -42,7 +42,8 @@ export class Follower extends EventEmitter {
   private readonly timers = new Set<NodeJS.Timeout>()
   private closed = false
 
-  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder, pointers: PointerDht | null }, private readonly o: FollowOptions) {
+  /** `deps.joined`: the DHT node has joined (pointers are looked at once it has). */
+  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder, pointers: PointerDht | null, joined?: Promise<void> }, private readonly o: FollowOptions) {
     super()
     o.signal.addEventListener('abort', () => this.close(), { once: true })
   }
@@ -72,7 +73,9 @@ export class Follower extends EventEmitter {
     const name = { key: parsePublicKey(stored.key, 'a stored pointer\'s key'), project: stored.project }
     let entry = current
     let seq = stored.seq
+    const joined = (this.deps.joined ?? Promise.resolve()).catch(() => {})
     this.every(async () => {
+      await joined
       const found = await discoverPointer({ ...this.deps, swarm: this.deps.seeder.swarm, pointers, accepted: PushObjectStore.forUser(), now: () => Math.floor(Date.now() / 1000) }, name, {
         maxSize: this.o.maxSize, stallTimeoutMs: this.o.stallTimeoutMs, dhtTimeoutMs: this.o.stallTimeoutMs, origin: null, minSeq: seq + 1, signal: this.o.signal
       }).catch((err: unknown) => {

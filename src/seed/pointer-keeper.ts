@@ -17,16 +17,24 @@ const JITTER = 0.1
  */
 export class PointerKeeper extends EventEmitter {
   private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly kept = new Set<string>()
   private closed = false
 
-  constructor (private readonly dht: PointerDht, private readonly intervalMs = KEEP_ALIVE_MS) {
+  private readonly ready: Promise<void>
+  private readonly intervalMs: number
+
+  /** `ready`: the DHT node has joined (its bootstrap); the first puts wait for it, or go ahead when it failed. */
+  constructor (private readonly dht: PointerDht, o: { intervalMs?: number, ready?: Promise<void> } = {}) {
     super()
+    this.intervalMs = o.intervalMs ?? KEEP_ALIVE_MS
+    this.ready = (o.ready ?? Promise.resolve()).catch(() => {})
   }
 
   /** Starts keeping `p` alive (once per key, project and seq). */
   keep (p: StoredPointer): void {
     const id = `${p.key} ${p.project} ${p.seq}`
-    if (this.closed || this.timers.has(id)) return
+    if (this.closed || this.kept.has(id)) return
+    this.kept.add(id)
     const name = { key: parsePublicKey(p.key, 'a stored pointer\'s key'), project: p.project }
     const round = async (): Promise<void> => {
       try {
@@ -39,7 +47,7 @@ export class PointerKeeper extends EventEmitter {
       const next = this.intervalMs * (1 - JITTER + Math.random() * 2 * JITTER)
       this.timers.set(id, setTimeout(() => { void round() }, next).unref())
     }
-    this.timers.set(id, setTimeout(() => { void round() }, 0).unref())
+    void this.ready.then(() => { if (!this.closed) this.timers.set(id, setTimeout(() => { void round() }, 0).unref()) })
   }
 
   close (): void {
