@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { Command } from 'commander'
+import { Command, InvalidArgumentError } from 'commander'
 import { isMirrorError, MirrorError } from '../core/errors.js'
 import { formatBytes } from '../core/format.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
@@ -17,6 +17,7 @@ import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
 import { seedUntilStopped } from './seed-loop.js'
 import { startFollowing } from './follow-loop.js'
+import { serveStore } from '../service/store-http.js'
 import type { Follower } from '../seed/follow.js'
 import { stopSignal } from './stop-signal.js'
 
@@ -33,6 +34,7 @@ export function seedCommand (name: string): Command {
     .option('--project <name>', 'with one remote URL: the project name its push object must carry (default: from the URL)')
     .option('--follow', 'keep running and pick up new publishes: of the remotes (their records, looked at every --follow-interval) and of the DHT pointers of what is seeded; the bundle replaced is seeded --grace longer')
     .option('--follow-interval <seconds>', 'with --follow: seconds between two looks at one remote or pointer, jittered', positiveSeconds, 300)
+    .option('--http <host:port>', 'also serve the store over HTTP: /bundles/<file> (with Range: a web seed) and /<project>/bundle-list (for git clone --bundle-uri); port 0: any free one', hostPort)
     .option('--grace <seconds>', 'with --follow: how long a replaced bundle is still seeded', positiveSeconds, 3600)
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
@@ -82,6 +84,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
     `${e.meta.file}: changed on disk since it was last verified; every piece verifies`))
   const ready: SeedRemoteResult[] = []
   let follower: Follower | null = null
+  let http: { url: string, close: () => Promise<void> } | null = null
   try {
     const { failures } = await startSeeding({
       git,
@@ -99,6 +102,11 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
       signal: stop.signal
     })
     if (seeder.status().length === 0) return 1
+    if (o.http !== undefined) {
+      const { host, port } = o.http as { host: string, port: number }
+      http = await serveStore(store, { host, port })
+      reporter.event({ event: 'http', url: http.url }, `serving the store over HTTP at ${http.url} (/bundles/<file>, /<project>/bundle-list)`)
+    }
     if (o.follow === true) {
       follower = await startFollowing(reporter, { git, store, seeder, pointers, joined: bootstrapped }, ready, {
         intervalMs: (o.followInterval as number) * 1000,
@@ -114,6 +122,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000, started })
     return failures > 0 ? 1 : 0
   } finally {
+    await http?.close()
     follower?.close()
     stop.dispose()
     await closeNetwork()
@@ -145,4 +154,11 @@ function announce (reporter: Reporter, r: SeedRemoteResult): void {
 
 function shortUrl (url: string): string {
   return url.replace(/^[a-z+]+:\/\//, '').slice(-40)
+}
+
+/** --http's HOST:PORT ([::1]:PORT for IPv6; port 0: any free one). */
+function hostPort (value: string): { host: string, port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$/.exec(value)
+  if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:0.')
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) }
 }

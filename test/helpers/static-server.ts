@@ -5,6 +5,7 @@ import { createReadStream, type ReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import http from 'node:http'
 import path from 'node:path'
+import { parseRange } from '../../src/core/byte-range.js'
 import { closeServer, listenLoopback, newStats, splitUrl, type RequestRecord } from './http-stats.js'
 
 export interface StaticServer {
@@ -17,26 +18,8 @@ export interface StaticServer {
   close(): Promise<void>
 }
 
-export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null
-
-/** Parse a Range header against a size. null: serve the whole file (absent, malformed or multi-range). */
-export function parseRange (header: string | undefined, size: number): ByteRange {
-  if (header === undefined) return null
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
-  if (m === null) return null
-  const [, a = '', b = ''] = m
-  if (a === '' && b === '') return null
-  if (a === '') { // suffix: the last b bytes
-    const n = Number(b)
-    if (n === 0 || size === 0) return 'unsatisfiable'
-    return { start: Math.max(0, size - n), end: size - 1 }
-  }
-  const start = Number(a)
-  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
-  if (b !== '' && Number(b) < start) return null // invalid: ignore the header
-  if (start >= size) return 'unsatisfiable'
-  return { start, end }
-}
+// the product's own Range parser (core/byte-range.ts), so the test server and mirror-seed --http answer alike
+export { parseRange, type ByteRange } from '../../src/core/byte-range.js'
 
 export interface StaticServerOptions {
   /**

@@ -1,0 +1,104 @@
+import { createReadStream } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pipeline } from 'node:stream/promises'
+import createDebug from 'debug'
+import { formatBundleList, type BundleListEntry } from '../core/bundle-list.js'
+import { parseRange } from '../core/byte-range.js'
+import { MirrorError } from '../core/errors.js'
+import type { Store, StoredBundle } from '../io/store/store.js'
+
+const debug = createDebug('mirror:http')
+
+const FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/
+const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** A Host header as a client sends it: a name or address, maybe a port. */
+const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/
+
+/**
+ * mirror-seed --http: the store over HTTP, read-only.
+ * - `GET|HEAD /bundles/<file>`: a stored bundle, with single Range requests
+ *   (206), as BitTorrent web seeds and git's bundle-uri download it;
+ * - `GET /<project>/bundle-list`: the project's bundle list in git's format
+ *   (core/bundle-list.ts) with `uri`s under this server, as the client named
+ *   it (its Host header), so that stock `git clone --bundle-uri=<that URL>
+ *   <origin>` takes the bundle from here and fetches the rest from the origin.
+ * Nothing else: 404; other methods: 405. The list names the project's newest
+ * bundle (increments come with the publish of increments).
+ */
+export async function serveStore (store: Store, o: { host: string, port: number }): Promise<{ url: string, close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void answer(store, req, res).catch((err: unknown) => {
+      debug('%s %s: %s', req.method, req.url, (err as Error).message)
+      if (!res.headersSent) res.writeHead(500).end()
+      else res.destroy()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new MirrorError('USAGE', `--http ${o.host}:${o.port}: ${err.code ?? err.message}`)))
+    server.listen(o.port, o.host, () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | null = null
+  return {
+    url: `http://${shown}:${address.port}`,
+    close: async () => {
+      closing ??= new Promise<void>(resolve => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await closing
+    }
+  }
+}
+
+async function answer (store: Store, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { Allow: 'GET, HEAD' }).end(); return }
+  const path = (req.url ?? '/').split('?')[0]!
+  const bundle = /^\/bundles\/([^/]+)$/.exec(path)
+  if (bundle !== null) { await sendBundle(store, decodeURIComponent(bundle[1]!), req, res); return }
+  const list = /^\/([^/]+)\/bundle-list$/.exec(path)
+  if (list !== null) { await sendList(store, decodeURIComponent(list[1]!), req, res); return }
+  res.writeHead(404).end()
+}
+
+async function sendBundle (store: Store, file: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const entry = FILE.test(file) ? (await store.list()).find(e => e.meta.file === file) : undefined
+  if (entry === undefined) { res.writeHead(404).end(); return }
+  const size = entry.meta.size
+  const range = parseRange(req.headers.range, size)
+  if (range === 'unsatisfiable') { res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end(); return }
+  const { start, end } = range ?? { start: 0, end: size - 1 }
+  res.writeHead(range === null ? 200 : 206, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(end - start + 1),
+    'Accept-Ranges': 'bytes',
+    ...(range === null ? {} : { 'Content-Range': `bytes ${start}-${end}/${size}` })
+  })
+  if (req.method === 'HEAD') { res.end(); return }
+  await pipeline(createReadStream(entry.bundlePath, { start, end }), res)
+}
+
+async function sendList (store: Store, project: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const host = req.headers.host ?? ''
+  if (!PROJECT.test(project) || !HOST.test(host)) { res.writeHead(404).end(); return }
+  const newest = (await store.list())
+    .filter(e => e.meta.file.startsWith(`${project}-`) && e.meta.sha256 !== null)
+    .sort((a, b) => Date.parse(b.meta.created) - Date.parse(a.meta.created))[0]
+  if (newest === undefined) { res.writeHead(404).end(); return }
+  const text = formatBundleList({ entries: [listEntry(newest, `http://${host}/bundles/${encodeURIComponent(newest.meta.file)}`)] })
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
+  res.end(req.method === 'HEAD' ? undefined : text)
+}
+
+function listEntry (e: StoredBundle, uri: string): BundleListEntry {
+  return {
+    id: e.meta.file.replace(/\.bundle$/, '').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64),
+    uri,
+    creationToken: Math.max(1, Math.floor(Date.parse(e.meta.created) / 1000)),
+    infoHash: e.meta.infoHash,
+    size: e.meta.size,
+    sha256: e.meta.sha256!
+  }
+}
