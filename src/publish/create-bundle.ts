@@ -41,11 +41,14 @@ export interface CreatedBundle {
  * the pack as it is.
  */
 export async function createBundle (
-  repo: Repository, state: RefState, dir: string, fileName: string, o: { index?: boolean, onProgress?: OnProgress } = {}
+  repo: Repository, state: RefState, dir: string, fileName: string, o: { index?: boolean, since?: string[], onProgress?: OnProgress } = {}
 ): Promise<CreatedBundle> {
   const file = path.join(dir, fileName)
-  const header = bundleHeader(state)
-  const tips = [...new Set(state.refs.map(r => r.oid))].map(oid => `${oid}\n`).join('')
+  // an increment: the commits a receiver has already (the previous publish's tips) are its prerequisites, and the pack
+  // leaves out all they reach; it is never thin, so that it indexes on its own (the signed fast path ships its .idx)
+  const since = [...new Set(o.since ?? [])].sort()
+  const header = bundleHeader(state, since)
+  const tips = [...new Set(state.refs.map(r => r.oid))].map(oid => `${oid}\n`).join('') + since.map(oid => `^${oid}\n`).join('')
   const written = o.index === true
     ? await packWithIndex(repo.git, header, tips, dir, file, o.onProgress)
     : await streamBundle(repo.git, header, tips, await estimateSize(repo.git), file, o.onProgress)
@@ -53,8 +56,8 @@ export async function createBundle (
   try { await fh.sync() } finally { await fh.close() }
 
   const made = await readBundleHeader(file)
-  if (formatRefList(made.refs) !== formatRefList(state.refs) || made.prerequisites.length > 0) {
-    throw new Error(`the bundle's refs differ from the requested ones:\n${formatRefList(made.refs)}`)
+  if (formatRefList(made.refs) !== formatRefList(state.refs) || [...made.prerequisites].sort().join() !== since.join()) {
+    throw new Error(`the bundle's refs or prerequisites differ from the requested ones:\n${formatRefList(made.refs)}`)
   }
   const st = await stat(file)
   return { path: file, mtimeMs: st.mtimeMs, ...written }
@@ -63,10 +66,10 @@ export async function createBundle (
 type Written = Omit<CreatedBundle, 'path' | 'mtimeMs'>
 
 /** The header `git bundle create --branches --tags HEAD` writes for `state`: the refs, then HEAD. */
-function bundleHeader (state: RefState): Buffer {
+function bundleHeader (state: RefState, since: string[]): Buffer {
   const refs = state.refs.filter(r => r.name !== 'HEAD')
   const head = state.refs.filter(r => r.name === 'HEAD')
-  return Buffer.from(['# v2 git bundle', ...[...refs, ...head].map(r => `${r.oid} ${r.name}`), ''].map(l => `${l}\n`).join(''))
+  return Buffer.from(['# v2 git bundle', ...since.map(oid => `-${oid}`), ...[...refs, ...head].map(r => `${r.oid} ${r.name}`), ''].map(l => `${l}\n`).join(''))
 }
 
 /**
