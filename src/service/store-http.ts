@@ -56,11 +56,14 @@ export async function serveStore (store: Store, o: { host: string, port: number 
 async function answer (store: Store, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { Allow: 'GET, HEAD' }).end(); return }
   const path = (req.url ?? '/').split('?')[0]!
+  const decoded = (s: string): string | null => { try { return decodeURIComponent(s) } catch { return null } }
   const bundle = /^\/bundles\/([^/]+)$/.exec(path)
-  if (bundle !== null) { await sendBundle(store, decodeURIComponent(bundle[1]!), req, res); return }
   const list = /^\/([^/]+)\/bundle-list$/.exec(path)
-  if (list !== null) { await sendList(store, decodeURIComponent(list[1]!), req, res); return }
-  res.writeHead(404).end()
+  const name = decoded((bundle ?? list)?.[1] ?? '')
+  if (name === null) res.writeHead(400).end()
+  else if (bundle !== null) await sendBundle(store, name, req, res)
+  else if (list !== null) await sendList(store, name, req, res)
+  else res.writeHead(404).end()
 }
 
 async function sendBundle (store: Store, file: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -31,6 +31,7 @@ test('mirror-seed --http serves bundles with Range and a bundle list git clone -
   assert.ok(part.body.equals(bundle.subarray(100, 200)))
   assert.equal((await get(`${base}/bundles/${out.bundle.file as string}`, { Range: `bytes=${bundle.length}-` })).status, 416)
   for (const p of ['/bundles/..%2Fmeta.json', '/bundles/nope.bundle', '/nope/bundle-list', '/', '/bundles/']) assert.equal((await get(`${base}${p}`)).status, 404, p)
+  assert.equal((await get(`${base}/bundles/%E0%A4%A`)).status, 400, 'a name that does not decode')
 
   const list = await get(`${base}/project/bundle-list`)
   assert.equal(list.status, 200)
