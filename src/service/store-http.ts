@@ -6,6 +6,7 @@ import createDebug from 'debug'
 import { formatBundleList, type BundleListEntry } from '../core/bundle-list.js'
 import { parseRange } from '../core/byte-range.js'
 import { MirrorError } from '../core/errors.js'
+import { hashFile } from '../io/fs/hash-file.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 
 const debug = createDebug('mirror:http')
@@ -86,10 +87,14 @@ async function sendBundle (store: Store, file: string, req: http.IncomingMessage
 async function sendList (store: Store, project: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const host = req.headers.host ?? ''
   if (!PROJECT.test(project) || !HOST.test(host)) { res.writeHead(404).end(); return }
-  const newest = (await store.list())
-    .filter(e => e.meta.file.startsWith(`${project}-`) && e.meta.sha256 !== null)
+  let newest = (await store.list())
+    .filter(e => e.meta.file.startsWith(`${project}-`))
     .sort((a, b) => Date.parse(b.meta.created) - Date.parse(a.meta.created))[0]
   if (newest === undefined) { res.writeHead(404).end(); return }
+  if (newest.meta.sha256 === null) {
+    // a reseeder's unsigned download: its SHA-256 (a key of the list) is taken once, when first asked for, and kept
+    newest = await store.update(newest, { ...newest.meta, sha256: (await hashFile(newest.bundlePath)).sha256 })
+  }
   const text = formatBundleList({ entries: [listEntry(newest, `http://${host}/bundles/${encodeURIComponent(newest.meta.file)}`)] })
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
   res.end(req.method === 'HEAD' ? undefined : text)

@@ -45,3 +45,20 @@ test('mirror-seed --http serves bundles with Range and a bundle list git clone -
   assert.ok(refs.some(r => r.startsWith('refs/bundles/')), `git unbundled the seeder's bundle: ${refs.join(' ')}`)
   assert.equal(await w.git(['rev-parse', 'HEAD'], clone), await w.git(['rev-parse', 'HEAD']))
 })
+
+test('a reseeder\'s --http lists what it downloaded (unsigned: its SHA-256 taken when first asked), and git clone --bundle-uri takes it', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 256 << 10, branches: 1, tags: 1 } })
+  const out = await publish(w)
+  const maintainer = w.start('mirror-seed', [...w.net, '--status-interval', '5'])
+  t.after(async () => await maintainer.stop('SIGINT'))
+  await maintainer.waitFor(/^seeding \d+ bundle/, { stream: 'stderr' })
+  const reseeder = w.start('mirror-seed', [...w.net, '--json', '--http', '127.0.0.1:0', '--store', path.join(w.dir, 'ci-store'), w.originUrl], w.dir)
+  t.after(async () => await reseeder.stop('SIGINT'))
+  const base: string = JSON.parse((await reseeder.waitFor(/"event":"http"/, { stream: 'stdout', timeoutMs: 60_000 })).input!).url
+  const list = await get(`${base}/project/bundle-list`)
+  assert.equal(list.status, 200)
+  assert.match(list.body.toString(), new RegExp(`sha256 = ${out.bundle.sha256 as string}`), 'the SHA-256 of the very bundle published')
+  await w.git(['clone', '-q', `--bundle-uri=${base}/project/bundle-list`, w.originUrl, 'from-ci'], w.dir)
+  const refs = (await w.git(['for-each-ref', '--format=%(refname)'], path.join(w.dir, 'from-ci'))).split('\n')
+  assert.ok(refs.some(r => r.startsWith('refs/bundles/')), refs.join(' '))
+})
