@@ -19,9 +19,9 @@ export async function startFollowing (
   follower.on('dropped', (e: { file: string }) => reporter.event({ event: 'dropped', ...e }, `${e.file}: replaced, no longer seeded`))
   follower.on('warning', (err: Error) => reporter.event({ event: 'warning', message: err.message }, `warning: following: ${err.message}`))
   for (const r of ready) follower.followOrigin(r.url, r.entry)
-  const urls = new Set(ready.map(r => r.entry.dir))
+  const reseeded = new Set(ready.map(r => r.entry.dir))
   for (const entry of await deps.store.list()) {
-    if (entry.meta.pointer !== null && entry.meta.pointer.infoHash === entry.meta.infoHash && (ready.length === 0 || urls.has(entry.dir))) follower.followPointer(entry)
+    if (entry.meta.pointer !== null && entry.meta.pointer.infoHash === entry.meta.infoHash && (ready.length === 0 || reseeded.has(entry.dir))) follower.followPointer(entry)
   }
   reporter.info(`following ${ready.length} origin(s)${deps.pointers === null ? '' : ' and the DHT pointers of what is seeded'}, every ${Math.round(o.intervalMs / 1000)} s (new publishes are downloaded and seeded)`)
   return follower

@@ -17,7 +17,7 @@ import { startGitDaemon } from './git-daemon.js'
 import { startGitServer } from './git-server.js'
 import { httpRequest } from './http-request.js'
 import { killAll, repoRoot, runProcess, startProcess } from './processes.js'
-import { parseRange, startStaticServer } from './static-server.js'
+import { startStaticServer } from './static-server.js'
 import { living, startSshd } from './sshd.js'
 import { startTracker } from './tracker.js'
 import { freePort, waitUntil, withDeadline } from './wait.js'
@@ -196,24 +196,6 @@ test('static server: ranges, HEAD, 416, 404 and no escape from root', { timeout:
   assert.equal(server.bytesSent, 100 + 10 + 10 + 1000)
   assert.deepEqual(server.requests.slice(0, 2).map(r => [r.method, r.path, r.status, r.bytes]),
     [['GET', '/sub%20dir/f.bin', 206, 100], ['GET', '/sub%20dir/f.bin', 206, 10]])
-})
-
-test('parseRange', () => {
-  const cases: Array<[string | undefined, number, ReturnType<typeof parseRange>]> = [
-    [undefined, 10, null],
-    ['bytes=0-0', 10, { start: 0, end: 0 }],
-    ['bytes=2-', 10, { start: 2, end: 9 }],
-    ['bytes=-3', 10, { start: 7, end: 9 }],
-    ['bytes=-30', 10, { start: 0, end: 9 }],
-    ['bytes=5-100', 10, { start: 5, end: 9 }],
-    ['bytes=10-', 10, 'unsatisfiable'],
-    ['bytes=-0', 10, 'unsatisfiable'],
-    ['bytes=0-', 0, 'unsatisfiable'],
-    ['bytes=5-2', 10, null],
-    ['bytes=0-1,3-4', 10, null],
-    ['items=0-1', 10, null]
-  ]
-  for (const [header, size, want] of cases) assert.deepEqual(parseRange(header, size), want, `${header} / ${size}`)
 })
 
 test('tracker: announce over http, /stats.json counts it', { timeout: 30000 }, async (t) => {
