@@ -47,6 +47,13 @@ export function positiveNumber (value: string): number {
   return n
 }
 
+/** A commander argument parser for a count that may be 0 (--max-increments). */
+export function nonNegativeInteger (value: string): number {
+  const n = Number(value)
+  if (!/^\d{1,6}$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number, 0 or more.')
+  return n
+}
+
 /**
  * The longest wait a seconds option may ask for: node's timers hold at most
  * 2^31-1 ms, and a longer one (`--timeout 1e9`) fires after 1 ms instead.

@@ -5,7 +5,7 @@ import { Store } from '../io/store/store.js'
 import { fetchMirrorRecords, publish, type PublishResult } from '../publish/publish.js'
 import { Seeder } from '../seed/seeder.js'
 import { seedingNetwork } from '../seed/seeding-network.js'
-import { addNetworkOptions, networkFlags, positiveDays, positiveSeconds } from './network-flags.js'
+import { addNetworkOptions, networkFlags, nonNegativeInteger, positiveDays, positiveNumber, positiveSeconds } from './network-flags.js'
 import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli, usage } from './run.js'
@@ -27,7 +27,10 @@ export function publishCommand (name: string): Command {
     .option('--valid-days <days>', 'how long a new push object stays valid', positiveDays, 90)
     .addOption(new Option('--private', 'a BEP 27 private torrent: announced only to the trackers given (--tracker or mirror.tracker, at least one), never on the DHT, by PEX or LSD; recorded in git config mirror.visibility').conflicts('public'))
     .addOption(new Option('--public', 'a public torrent (public trackers by default, the DHT, LSD), also for an origin that needs authentication; recorded in git config mirror.visibility'))
-    .option('--seed', 'keep seeding the bundle until interrupted')
+    .option('--max-increments <n>', 'incremental bundles after a full base before the next change collapses the chain into a new base (0: every publish is a full bundle)', nonNegativeInteger, 5)
+    .option('--grace <seconds>', 'how long a bundle that left the list (after a collapse) stays in the store, still seeded, before a publish removes it', positiveNumber, 604800)
+    .option('--prune', 'remove every bundle that left the list now, whatever --grace says')
+    .option('--seed', 'keep seeding the published bundles until interrupted')
     .option('--status-interval <seconds>', 'with --seed: seconds between status lines', positiveSeconds, 10)
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
@@ -94,6 +97,9 @@ async function publishWith (env: NodeJS.ProcessEnv, cmd: Command): Promise<numbe
     ...(o.private === true ? { visibility: 'private' as const } : o.public === true ? { visibility: 'public' as const } : {}),
     ...(o.sign === false ? { signingKey: false as const } : o.signKey === undefined ? {} : { signingKey: o.signKey as string }),
     validForSeconds: Math.round((o.validDays as number) * 24 * 3600),
+    maxIncrements: o.maxIncrements as number,
+    graceSeconds: o.grace as number,
+    prune: o.prune === true,
     onProgress: p => reporter.progress(p)
   })
   reporter.result(publishJson(result), publishText(result, o.seed === true))
@@ -104,7 +110,7 @@ async function publishWith (env: NodeJS.ProcessEnv, cmd: Command): Promise<numbe
   const { swarm, keeper, close: closeNetwork } = await seedingNetwork(result.network, err => reporter.info(`${cmd.name()}: ${err.message}`))
   try {
     const seeder = new Seeder({ store: await Store.open(result.store), swarm, keeper })
-    await seeder.seed(result.entry)
+    for (const entry of result.chain.entries) await seeder.seed(entry)
     await seedUntilStopped(seeder, reporter, { signal: stop.signal, statusIntervalMs: (o.statusInterval as number) * 1000 })
     return 0
   } finally {
@@ -128,13 +134,18 @@ function publishJson (r: PublishResult): Record<string, unknown> {
     pushObject: r.pushObject,
     visibility: r.visibility,
     visibilityRecorded: r.visibilityRecorded,
+    chain: { made: r.chain.made, reason: r.chain.reason, bundles: r.chain.list.entries.map((e, i) => ({ ...e, file: r.chain.entries[i]!.meta.file, path: r.chain.entries[i]!.bundlePath })) },
+    retired: r.retired,
+    pruned: r.pruned,
     pointer: r.pointer
   }
 }
 
 function publishText (r: PublishResult, seeding: boolean): string[] {
+  const made = r.chain.made === 'increment' ? 'an increment of the list' : r.chain.made === 'base' ? `a full base (${r.chain.reason ?? ''})` : 'unchanged since the last publish'
   const lines = [
-    `bundle:   ${r.bundle.path} (${formatBytes(r.bundle.size)}, ${r.bundle.refs} refs${r.bundle.reused ? ', unchanged since the last publish: reused' : ''})`,
+    `bundle:   ${r.bundle.path} (${formatBytes(r.bundle.size)}, ${r.bundle.refs} refs, ${made}${r.bundle.reused ? ': reused' : ''})`,
+    `list:     ${r.chain.entries.map(e => `${e.meta.file} (${formatBytes(e.meta.size)})`).join(', ')}`,
     `torrent:  ${r.torrentPath}`,
     `infohash: ${r.infoHash}`,
     ...(r.visibility === 'private' ? [] : [`magnet:   ${r.magnet}`]),
@@ -155,6 +166,7 @@ function publishText (r: PublishResult, seeding: boolean): string[] {
     const what = r.pushObject === null ? 'the bundle' : `the folder ${r.entry.meta.folder!}/ (bundle and push object)`
     lines.push(`web seeds: ${r.webSeeds.join(' ')} (upload ${what} there)`)
   }
+  if (r.retired.length + r.pruned.length > 0) lines.push(`store:    ${r.retired.length} bundle(s) left the list (seeded until the grace ends), ${r.pruned.length} removed`)
   if (r.fetchMirrors.length > 0) lines.push(`mirrors:  ${r.fetchMirrors.join(' ')}`)
   const refs = Object.entries(RECORD_REFS).filter(([k]) => r.records[k as RecordName] !== null).map(([, ref]) => ref)
   if (r.push === null) lines.push(`records:  ${refs.join(' ')} written locally, not pushed`)

@@ -35,6 +35,13 @@ export interface BundleMeta {
    * expires; null when none was put (unsigned, private, --no-dht).
    */
   pointer: StoredPointer | null
+  /**
+   * When the bundle left its project's published list (a collapse, a new
+   * base): it is still seeded, for clients holding the old chain, until
+   * the publisher's grace period ends and a publish removes it; null while
+   * it is listed (or was never a publisher's).
+   */
+  retired: string | null
 }
 
 /** A pointer as a seeder keeps it: the key's canonical text, the project (salt), and the signed seq, infohash and signature. */
@@ -47,7 +54,7 @@ export interface StoredPointer {
 }
 
 /** Fields older stores did not write, and their value then. */
-const OPTIONAL: Partial<BundleMeta> = { folder: null, pushObject: null, pointer: null }
+const OPTIONAL: Partial<BundleMeta> = { folder: null, pushObject: null, pointer: null, retired: null }
 
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/
 
@@ -65,7 +72,8 @@ const CHECKS: Record<keyof BundleMeta, (v: unknown) => boolean> = {
   mtimeMs: v => typeof v === 'number' && Number.isFinite(v),
   folder: v => v === null || (typeof v === 'string' && FILE.test(v) && !v.includes('..')),
   pushObject: v => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)),
-  pointer: v => v === null || isStoredPointer(v)
+  pointer: v => v === null || isStoredPointer(v),
+  retired: v => v === null || (typeof v === 'string' && !Number.isNaN(Date.parse(v)))
 }
 
 function isStoredPointer (v: unknown): boolean {

@@ -16,6 +16,8 @@ export const RECORD_REFS = {
   torrent: 'refs/mirrors/bundle/torrent',
   magnet: 'refs/mirrors/bundle/magnet',
   http: 'refs/mirrors/bundle/http',
+  /** Every bundle of the chain (a base, then increments) in git's bundle-list format (core/bundle-list.ts). */
+  list: 'refs/mirrors/bundle/list',
   /** Full git mirrors: git:// and ssh URLs. */
   fetchGit: 'refs/mirrors/fetch/git',
   /** Full git mirrors: http(s) URLs. */

@@ -39,7 +39,8 @@ async function prepare (store: Store, end: string, opts: { content?: string, inf
     mtimeMs: st.mtimeMs,
     folder: null,
     pushObject: null,
-    pointer: null
+    pointer: null,
+    retired: null
   }
   return { temp, meta }
 }

@@ -32,7 +32,8 @@ export async function commitDownload (
     mtimeMs: st.mtimeMs,
     folder: folder === '' ? null : folder,
     pushObject: d.verified?.pushObject ?? null,
-    pointer: null
+    pointer: null,
+    retired: null
   }
   return await store.commit(dir, meta, d.torrentFile)
 }

@@ -1,0 +1,58 @@
+// Incremental bundles (issue 16): a publish after a publish adds an
+// increment to refs/mirrors/bundle/list (the base stays the torrent
+// record), clients apply the chain, mirror-fetch brings an existing clone
+// up to date from the increments it lacks, and the chain collapses and
+// prunes as documented.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { test } from 'node:test'
+import { makeWorld, type World } from './world.js'
+import { fetchRecord, publish, T } from './clone-support.js'
+
+/** A new commit on main at the origin, with `bytes` of incompressible content, and a tag; returns the commit. */
+export async function advance (w: World, name: string, bytes = 4096): Promise<string> {
+  await writeFile(path.join(w.work, `${name}.bin`), randomBytes(bytes))
+  await w.git(['add', '.'])
+  await w.git(['commit', '-q', '-m', name])
+  await w.git(['tag', '-a', '-m', name, `t-${name}`])
+  await w.git(['push', '-q', '--follow-tags', 'origin', 'HEAD'])
+  return await w.git(['rev-parse', 'HEAD'])
+}
+
+/** The list record on the origin, as `git config` reads it. */
+async function listOnOrigin (w: World): Promise<Map<string, string>> {
+  const blob = await fetchRecord(w, 'refs/mirrors/bundle/list')
+  const file = path.join(w.dir, `list-${randomBytes(4).toString('hex')}`)
+  await writeFile(file, blob)
+  const out = await w.git(['config', '--file', file, '--list'], w.dir)
+  return new Map(out.split('\n').map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+}
+
+test('three publishes: a base and two increments in the list, each a small part of the base; an unchanged republish changes nothing', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 256 << 10, branches: 2, tags: 2 } })
+  const first = await publish(w)
+  assert.equal(first.chain.made, 'base')
+  await advance(w, 'one')
+  const second = await publish(w)
+  assert.equal(second.chain.made, 'increment', JSON.stringify(second.chain))
+  await advance(w, 'two')
+  const third = await publish(w)
+  assert.equal(third.chain.made, 'increment')
+  const bundles = third.chain.bundles
+  assert.equal(bundles.length, 3)
+  assert.equal(bundles[0].infoHash, first.infoHash, 'the base stays the torrent record')
+  assert.equal(third.infoHash, first.infoHash)
+  for (const inc of bundles.slice(1)) assert.ok(inc.size < bundles[0].size / 10, `increment ${inc.size as number} bytes against a base of ${bundles[0].size as number}`)
+  const list = await listOnOrigin(w)
+  const tokens = bundles.map((b: any) => Number(list.get(`bundle.${b.id as string}.creationtoken`)))
+  assert.ok(tokens[0] < tokens[1] && tokens[1] < tokens[2], `increasing creationTokens: ${tokens.join(' ')}`)
+  assert.equal(list.get('bundle.mode'), 'all')
+  assert.equal(list.get(`bundle.${bundles[2].id as string}.infohash`), bundles[2].infoHash)
+
+  const again = await publish(w)
+  assert.equal(again.chain.made, 'unchanged')
+  assert.equal(again.push.outcome, 'up-to-date', 'the same records: nothing to push')
+  assert.deepEqual(again.chain.bundles.map((b: any) => b.infoHash), bundles.map((b: any) => b.infoHash), 'stable infohashes')
+})
