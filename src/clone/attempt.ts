@@ -38,7 +38,12 @@ export interface Attempt {
   phases: { download: number, index: number }
   /** Staged refs the origin's refs did not reach: what this source got wrong (filled in at the end). */
   discardedRefs: string[]
+  /** A bundle source of an origin that publishes a bundle list: each bundle of the list (the base, then the increments) and the creationToken of the last one applied. */
+  list?: { bundles: ListBundle[], token: number } | null
 }
+
+/** One bundle of the list in the report: what became of it. */
+export interface ListBundle { id: string, infoHash: string, creationToken: number, outcome: Outcome, reason: string | null, bytes: number, seconds: number }
 
 /** What every attempt of one clone shares: read-only. */
 export interface CloneContext {
@@ -59,6 +64,8 @@ export interface CloneContext {
   /** The origin's refs/mirrors/push checked against the trust (memoised); throws what refused it. */
   signedRecord: () => Promise<PushObject | null>
   maxSize: number
+  /** Keep the downloaded bundles in the store (--keep-bundle). */
+  keepBundle: boolean
   timeoutMs: number
   minBytesPerSecond: number
   /** URL schemes a source may use, redirects included. */
@@ -72,7 +79,7 @@ export interface CloneContext {
 }
 
 /** What a body returns: the attempt less what runAttempt measures itself. */
-export type AttemptResult = Pick<Attempt, 'outcome' | 'reason' | 'staged' | 'pending' | 'prefix' | 'bundle' | 'phases'>
+export type AttemptResult = Pick<Attempt, 'outcome' | 'reason' | 'staged' | 'pending' | 'prefix' | 'bundle' | 'phases' | 'list'>
 
 /**
  * What a source sent, kept up to date as it arrives, so that a failed

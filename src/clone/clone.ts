@@ -3,6 +3,7 @@ import { isMirrorError, MirrorError } from '../core/errors.js'
 import type { OnProgress } from '../core/progress.js'
 import type { PushObject } from '../core/push-object.js'
 import { RECORD_REFS } from '../core/refs.js'
+import { writeCreationToken } from '../io/git/creation-token.js'
 import { DEFAULT_ALLOWED_PROTOCOLS, DEFAULT_SOURCE_ORDER, planSources, sourceRecords, type SourceKind } from '../core/sources.js'
 import { dropTempPacks } from '../io/git/drop-temp-packs.js'
 import type { Git } from '../io/git/run-git.js'
@@ -165,6 +166,9 @@ async function cloneInto (deps: CloneDeps, a: CloneArgs, dest: Destination, atte
   clock.sourced = Date.now()
   const done = await finishClone(ctx, attempts, { origin, remote, layout, target: target!, checkout: a.checkout, onProgress: deps.onProgress, signal: a.signal })
   clock.completed = Date.now()
+  const token = attempts.find(x => x.outcome === 'used')?.list?.token
+  // mirror-fetch takes the increments published after this one
+  if (token !== undefined) await writeCreationToken(await ctx.repo(), remote, token)
   const kept = await settleBundles(deps.store, attempts, a.keepBundle)
   return cloneReport({ attempts, originBytes: origin.packBytes + done.packBytes, originFetched: done.fetched, fallbackReason: null, directory: dir, kept, clock })
 }
@@ -229,6 +233,7 @@ function cloneContext (
       ? Promise.resolve(null)
       : checkSigned(trust, origin.records.push, `${RECORD_REFS.push} on ${origin.url}`).then(r => r.po)),
     maxSize: a.maxSize,
+    keepBundle: a.keepBundle,
     timeoutMs: a.timeoutMs,
     minBytesPerSecond: a.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
     allowProtocols: o.allowProtocols,

@@ -4,7 +4,7 @@ import { isPublishedRef } from '../core/refs.js'
 import { mapRefs, parseRefspec, type Refspec } from '../core/refspec.js'
 import type { SourceKind } from '../core/sources.js'
 import type { StoredBundle } from '../io/store/store.js'
-import type { Attempt } from './attempt.js'
+import type { Attempt, ListBundle } from './attempt.js'
 import type { SubmoduleReport } from './clone-submodules.js'
 
 /** One entry of the report's `attempts`: source, url, outcome, reason, bytes, seconds, discardedRefs. */
@@ -31,6 +31,8 @@ export interface CloneReport {
   discardedRefs: string[]
   /** The bundle's store entry when it stays in the cache. */
   bundle: StoredBundle | null
+  /** The origin publishes a bundle list: each of its bundles (base, then increments) with what became of it; null otherwise. */
+  bundles: ListBundle[] | null
   /** --recurse-submodules: how each submodule was cloned (path, url, method, fallbackReason), nested ones as a/b. */
   submodules: SubmoduleReport[]
 }
@@ -95,6 +97,7 @@ export function cloneReport (r: {
     directory: r.directory,
     discardedRefs: r.attempts.flatMap(x => x.discardedRefs),
     bundle: r.kept,
+    bundles: first?.list?.bundles ?? null,
     submodules: []
   }
 }

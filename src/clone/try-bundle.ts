@@ -16,6 +16,7 @@ import { stageSignedPack } from '../source/stage-signed-pack.js'
 import { checkTorrentRecord, readTorrentRecord, screenAddresses } from '../source/torrent-source.js'
 import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
 import { notUsed, type AttemptResult, type CloneContext, type Meter } from './attempt.js'
+import { tryIncrements } from './try-increments.js'
 
 /**
  * One bundle source, torrent or plain HTTP: check what the records say,
@@ -32,6 +33,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
   let indexing: Indexing | null = null
   let copying: Streaming<CopiedPack> | null = null
   let bundle: DownloadedBundle | null = null
+  let announce: string[] = []   // the base torrent's trackers: the increments' too
   try {
     // what the records tell is refused before a download: a replay, a downgrade, a wrong size
     const signed = trust === null ? null : await ctx.signedRecord()
@@ -55,6 +57,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       const screened = screenAddresses(checkTorrentRecord(record, { maxSize: ctx.maxSize }), ctx.origin.url, { userTrackers: ctx.swarm.net.trackers !== null })
       for (const r of screened.refused) ctx.onNotice?.(`not using ${r.what} ${r.url}: ${r.reason}`)
       const source = screened.source
+      announce = (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? []
       if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
       const short = source.kind === 'torrent' ? await bundleSpace(ctx.store, ctx.destDir, source.infoHash, source.shape) : null
       if (short !== null) return notUsed('skipped', short)
@@ -102,9 +105,18 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
     } else {
       staged = await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex, copied }, { ...stagedBy, writeRefs: false }).catch(refusedByGit)
     }
+    // the base staged: the increments of the origin's bundle list, if it publishes one
+    const list = c.kind === 'torrent' && bundle.infoHash !== null
+      ? await tryIncrements(ctx, { infoHash: bundle.infoHash, announce, header: bundle.header, bytes: meter.fromPeers + meter.fromWebSeeds, seconds: (downloaded - started) / 1000 }, { prefix, keep: ctx.keepBundle, signal, meter })
+      : null
+    if (list?.staged != null) {
+      staged = list.staged   // git wrote them: the newest state the list reaches
+      pending = false
+    }
     const result: AttemptResult = {
       outcome: 'used',
       reason: null,
+      list,
       staged,
       pending,
       prefix,

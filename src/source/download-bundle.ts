@@ -29,6 +29,8 @@ export interface DownloadBundleOptions {
    * pieces verify, so indexing can run alongside; and with what the torrent
    * carries beside the bundle (`packIndex`: the pack's .idx).
    */
+  /** The bundle is an increment of a list (it has prerequisites), not a full bundle. */
+  increment?: boolean
   onStream?: (read: (signal: AbortSignal) => AsyncGenerator<Buffer>, torrent: { packIndex: boolean }) => void
 }
 
@@ -68,7 +70,7 @@ export async function downloadBundle (
   const infoHash = source.infoHash
   const known = await deps.store.findByInfoHash(infoHash)
   if (known !== null) {
-    const header = await checkFullBundle(known.bundlePath, source.what, { downloaded: false })
+    const header = await checkFullBundle(known.bundlePath, source.what, { downloaded: false, increment: o.increment === true })
     const torrentFile = source.kind === 'torrent' ? source.torrentFile : null
     const pushObject = known.pushPath === null ? null : await readPushObject(known.pushPath)
     // the store keeps the torrent's layout: its index files, when the record's torrent names them
@@ -101,7 +103,7 @@ export async function downloadBundle (
     if (shape === null) throw new Error('the torrent completed without its metadata being checked')
     const got: BundleTorrentShape = shape
     const file = path.join(dir, got.bundlePath)
-    const header = await checkFullBundle(file, source.what, { downloaded: true })
+    const header = await checkFullBundle(file, source.what, { downloaded: true, increment: o.increment === true })
     const pushObject = got.push === null ? null : await readPushObject(path.join(dir, got.push.path))
     const index = got.index === null ? null : path.join(dir, got.index.path)
     const reverseIndex = got.reverseIndex === null ? null : path.join(dir, got.reverseIndex.path)

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { makeWorld, type World } from './world.js'
-import { fetchRecord, publish, T } from './clone-support.js'
+import { assertSameAsGitClone, fetchRecord, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 
 /** A new commit on main at the origin, with `bytes` of incompressible content, and a tag; returns the commit. */
 export async function advance (w: World, name: string, bytes = 4096): Promise<string> {
@@ -55,4 +55,27 @@ test('three publishes: a base and two increments in the list, each a small part 
   assert.equal(again.chain.made, 'unchanged')
   assert.equal(again.push.outcome, 'up-to-date', 'the same records: nothing to push')
   assert.deepEqual(again.chain.bundles.map((b: any) => b.infoHash), bundles.map((b: any) => b.infoHash), 'stable infohashes')
+})
+
+test('a fresh mirror-clone applies the base and both increments, equals git clone, and the origin sends only what is newer', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 256 << 10, branches: 2, tags: 2 } })
+  await publish(w)
+  await advance(w, 'one', 64 << 10)
+  await publish(w)
+  await advance(w, 'two', 64 << 10)
+  const last = await publish(w)
+  await advance(w, 'after', 1024)   // newer than the last increment: the origin's to send
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop('SIGINT'))
+
+  w.server.resetStats()
+  const { report } = await mirrorClone(w, [...w.net, w.originUrl, 'mine'])
+  const originBytes = w.server.bytesSent
+  assert.equal(report.method, 'torrent', JSON.stringify(report))
+  assert.deepEqual(report.bundles.map((b: any) => [b.id, b.outcome]), last.chain.bundles.map((b: any) => [b.id, 'used']))
+  assert.ok(report.bundles.slice(1).every((b: any) => b.bytes > 0), 'each increment came from the swarm')
+  const full = await plainClone(w, 'theirs')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+  assert.ok(originBytes < full.bytes / 10, `the origin sent ${originBytes} bytes to mirror-clone, ${full.bytes} to git clone`)
+  assert.ok(report.bytes.origin < 64 << 10, `the origin's pack held only the last commit: ${report.bytes.origin as number} bytes`)
 })

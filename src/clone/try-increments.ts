@@ -1,0 +1,69 @@
+import type { BundleHeader } from '../core/bundle-header.js'
+import { isMirrorError } from '../core/errors.js'
+import type { Ref } from '../core/ref-list.js'
+import { refListId } from '../core/ref-list.js'
+import { RECORD_REFS } from '../core/refs.js'
+import { readBundleList } from '../io/git/read-bundle-list.js'
+import { applyIncrements } from '../source/apply-increments.js'
+import type { CloneContext, ListBundle, Meter } from './attempt.js'
+
+/**
+ * After the base is staged: the increments of the origin's bundle list
+ * (refs/mirrors/bundle/list), when it publishes one whose first bundle is
+ * the base just used, applied in order (source/apply-increments.ts). A
+ * list that does not read, or names another base, is left alone with a
+ * notice: the clone goes on from the base, and the origin sends the rest.
+ * Under a trusted key increments are not used: no push object vouches for
+ * them. null when there is no list to follow.
+ */
+export async function tryIncrements (
+  ctx: CloneContext, base: { infoHash: string, announce: string[], header: BundleHeader, bytes: number, seconds: number }, o: { prefix: string, keep: boolean, signal: AbortSignal, meter: Meter }
+): Promise<{ bundles: ListBundle[], token: number, staged: Ref[] | null } | null> {
+  const blob = ctx.origin.records.list
+  if (blob === undefined) return null
+  let entries
+  try {
+    entries = (await readBundleList(ctx.git, blob, `${RECORD_REFS.list} on ${ctx.origin.url}`)).entries
+  } catch (err) {
+    if (!isMirrorError(err, 'BAD_RECORD')) throw err
+    ctx.onNotice?.(`not using the increments: ${err.message}`)
+    return null
+  }
+  const first = entries[0]!
+  if (first.infoHash !== base.infoHash) {
+    ctx.onNotice?.(`not using the increments: the first bundle of ${RECORD_REFS.list} is not the one ${RECORD_REFS.torrent} names`)
+    return null
+  }
+  const bundles: ListBundle[] = [{ id: first.id, infoHash: first.infoHash, creationToken: first.creationToken, outcome: 'used', reason: null, bytes: base.bytes, seconds: base.seconds }]
+  const increments = entries.slice(1)
+  if (increments.length === 0) return { bundles, token: first.creationToken, staged: null }
+  if (ctx.trust !== null) {
+    ctx.onNotice?.(`not using ${increments.length} increment(s): no push object vouches for them, and a key is trusted for this origin`)
+    return { bundles: [...bundles, ...increments.map(e => ({ id: e.id, infoHash: e.infoHash, creationToken: e.creationToken, outcome: 'skipped' as const, reason: 'not signed', bytes: 0, seconds: 0 }))], token: first.creationToken, staged: null }
+  }
+  const userTrackers = ctx.swarm.net.trackers !== null
+  const applied = await applyIncrements(ctx, await ctx.repo(), increments, {
+    origin: ctx.origin.url,
+    trackers: userTrackers ? ctx.swarm.net.trackers! : base.announce,
+    userTrackers,
+    prefix: o.prefix,
+    maxSize: ctx.maxSize,
+    stallTimeoutMs: ctx.timeoutMs,
+    minBytesPerSecond: ctx.minBytesPerSecond,
+    start: refListId(base.header.refs),
+    keep: o.keep,
+    signal: o.signal,
+    ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),
+    ...(ctx.onNotice === undefined ? {} : { onNotice: ctx.onNotice })
+  })
+  for (const x of applied.outcomes) {
+    o.meter.fromPeers += x.fromPeers
+    o.meter.fromWebSeeds += x.fromWebSeeds
+    if (x.outcome !== 'used' && x.outcome !== 'skipped') ctx.onNotice?.(`increment ${x.id} not used (${x.reason ?? x.outcome}): the origin sends what it brings`)
+  }
+  return {
+    bundles: [...bundles, ...applied.outcomes.map(x => ({ id: x.id, infoHash: x.infoHash, creationToken: x.creationToken, outcome: x.outcome, reason: x.reason, bytes: x.fromPeers + x.fromWebSeeds, seconds: x.seconds }))],
+    token: applied.applied?.creationToken ?? first.creationToken,
+    staged: applied.staged
+  }
+}

@@ -1,0 +1,171 @@
+import { rm } from 'node:fs/promises'
+import type { BundleListEntry } from '../core/bundle-list.js'
+import { isMirrorError, MirrorError } from '../core/errors.js'
+import type { OnProgress } from '../core/progress.js'
+import type { Ref } from '../core/ref-list.js'
+import { refListId } from '../core/ref-list.js'
+import { RECORD_REFS } from '../core/refs.js'
+import type { Outcome } from '../core/sources.js'
+import { hashFile } from '../io/fs/hash-file.js'
+import type { Git } from '../io/git/run-git.js'
+import { commitDownload } from '../io/store/commit-download.js'
+import type { Store } from '../io/store/store.js'
+import type { Swarm } from '../io/torrent/swarm.js'
+import { newTransferStats } from '../io/torrent/transfer-stats.js'
+import { downloadBundle, type DownloadedBundle } from './download-bundle.js'
+import { stageBundle } from './stage-bundle.js'
+import { screenAddresses } from './torrent-source.js'
+
+/** What became of one increment of the list: the report's `bundles` entry. */
+export interface IncrementOutcome {
+  id: string
+  infoHash: string
+  creationToken: number
+  outcome: Outcome
+  reason: string | null
+  fromPeers: number
+  fromWebSeeds: number
+  seconds: number
+}
+
+export interface ApplyIncrementsOptions {
+  /** The origin whose refs/mirrors/bundle/list named them (what a refusal names; web seeds are screened against it). */
+  origin: string
+  /** The trackers to find peers with: the base torrent's, or the user's own. */
+  trackers: string[]
+  /** The user chose the trackers (--tracker, mirror.tracker): they are not screened. */
+  userTrackers: boolean
+  /** Where they are staged: refs/mirror/torrent/. */
+  prefix: string
+  maxSize: number
+  stallTimeoutMs: number
+  minBytesPerSecond: number
+  /** The store key of the state the repository holds (the end of the bundle before the first): kept increments are stored from there. */
+  start: string
+  /** Keep each applied increment in the store (seeded later) instead of deleting its download. */
+  keep: boolean
+  signal?: AbortSignal
+  onProgress?: OnProgress
+  onNotice?: (line: string) => void
+}
+
+/**
+ * Applies increments of a bundle list, in list order, to `repo`, which
+ * holds the state the first one starts from: each is downloaded from the
+ * swarm (a magnet of its infohash with the given trackers, its `uri` as a
+ * web seed; the next one's download starts while this one is staged),
+ * checked against the list (size, SHA-256: the origin's list is the
+ * authority on which bytes it published), its prerequisites checked to be
+ * in the repository, and fetched by git into the staging namespace
+ * (git's own bundle verification and index-pack). The first that cannot be
+ * used stops the chain: it and those after it are reported, with why.
+ * Returns each one's outcome and the refs staged by the last one applied
+ * (null when none was).
+ */
+export async function applyIncrements (
+  deps: { swarm: Swarm, store: Store }, repo: Git, entries: readonly BundleListEntry[], o: ApplyIncrementsOptions
+): Promise<{ outcomes: IncrementOutcome[], staged: Ref[] | null, applied: BundleListEntry | null }> {
+  const outcomes: IncrementOutcome[] = []
+  let staged: Ref[] | null = null
+  let applied: BundleListEntry | null = null
+  let start = o.start
+  const downloads = entries.map(() => null as Promise<Downloaded> | null)
+  const begin = (i: number): Promise<Downloaded> => (downloads[i] ??= download(deps, entries[i]!, o))
+  try {
+    for (const [i, e] of entries.entries()) {
+      const got = await begin(i)
+      if (i + 1 < entries.length && got.bundle !== null) begin(i + 1).catch(() => {})   // the swarm works on the next one while git takes this one
+      const outcome: IncrementOutcome = { id: e.id, infoHash: e.infoHash, creationToken: e.creationToken, outcome: 'used', reason: null, fromPeers: got.fromPeers, fromWebSeeds: got.fromWebSeeds, seconds: got.seconds }
+      outcomes.push(outcome)
+      if (got.bundle === null) {
+        Object.assign(outcome, { outcome: got.outcome, reason: got.reason })
+        break
+      }
+      const bundle = got.bundle
+      try {
+        const missing = await missingObjects(repo, bundle.header.prerequisites)
+        if (missing.length > 0) throw new MirrorError('BAD_BUNDLE', `the repository lacks ${missing.length} of its ${bundle.header.prerequisites.length} prerequisite commits (${missing[0]!}...): it does not follow what this repository holds`)
+        o.onProgress?.({ phase: 'index', detail: `increment ${e.id}` })
+        staged = await stageBundle(repo, bundle.file, { prefix: o.prefix, ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
+        applied = e
+        const end = refListId(bundle.header.refs)
+        if (o.keep && bundle.dir !== null && bundle.entry === null) await commitDownload(deps.store, bundle.dir, { file: bundle.file, header: bundle.header, infoHash: e.infoHash, torrentFile: bundle.torrentFile!, verified: { sha256: e.sha256, pushObject: null }, start })
+        else await dropDownload(bundle)
+        start = end
+      } catch (err) {
+        await dropDownload(bundle)
+        if (!isMirrorError(err) || err.code === 'ABORTED') throw err
+        Object.assign(outcome, { outcome: isMirrorError(err, 'GIT_FAILED') || isMirrorError(err, 'BAD_BUNDLE') ? 'refused' : 'failed', reason: err.message })
+        break
+      }
+    }
+  } finally {
+    // what was started and not used: its download stays resumable (failed) or goes (refused)
+    for (const [i, d] of downloads.entries()) {
+      if (d === null || i < outcomes.length) continue
+      const got = await d.catch(() => null)
+      if (got?.bundle != null) await got.bundle.release()
+    }
+  }
+  for (const e of entries.slice(outcomes.length)) {
+    outcomes.push({ id: e.id, infoHash: e.infoHash, creationToken: e.creationToken, outcome: 'skipped', reason: 'an increment before it was not applied', fromPeers: 0, fromWebSeeds: 0, seconds: 0 })
+  }
+  return { outcomes, staged, applied }
+}
+
+interface Downloaded {
+  bundle: DownloadedBundle | null
+  outcome: Outcome
+  reason: string | null
+  fromPeers: number
+  fromWebSeeds: number
+  seconds: number
+}
+
+/** One increment, downloaded and checked against its list entry; never throws for what the source did (the outcome says). */
+async function download (deps: { swarm: Swarm, store: Store }, e: BundleListEntry, o: ApplyIncrementsOptions): Promise<Downloaded> {
+  const started = Date.now()
+  const stats = newTransferStats()
+  const what = `bundle ${e.id} of ${RECORD_REFS.list} on ${o.origin}`
+  const result = (outcome: Outcome, reason: string | null, bundle: DownloadedBundle | null = null): Downloaded =>
+    ({ bundle, outcome, reason, fromPeers: stats.fromPeers, fromWebSeeds: stats.fromWebSeeds, seconds: (Date.now() - started) / 1000 })
+  if (e.size > o.maxSize) return result('refused', `${what} is ${e.size} bytes, over --max-size`)
+  const magnet = { infoHash: e.infoHash, announce: o.trackers, urlList: e.uri === null ? [] : [e.uri] }
+  const screened = screenAddresses({ kind: 'magnet', magnet, infoHash: e.infoHash, what }, o.origin, { userTrackers: o.userTrackers })
+  for (const r of screened.refused) o.onNotice?.(`not using ${r.what} ${r.url}: ${r.reason}`)
+  let bundle: DownloadedBundle | null = null
+  try {
+    bundle = await downloadBundle(deps, screened.source, {
+      increment: true,
+      maxSize: Math.min(o.maxSize, e.size),
+      stallTimeoutMs: o.stallTimeoutMs,
+      minBytesPerSecond: o.minBytesPerSecond,
+      stats,
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
+      ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+      onNotice: o.onNotice
+    })
+    const digest = await hashFile(bundle.file, o.signal)
+    if (digest.size !== e.size || digest.sha256 !== e.sha256) {
+      throw new MirrorError('BAD_BUNDLE', `${what} is not the bundle the list names (its size or SHA-256 differs)`)
+    }
+    return result('used', null, bundle)
+  } catch (err) {
+    if (bundle !== null) await dropDownload(bundle)
+    if (!isMirrorError(err) || err.code === 'ABORTED') throw err
+    return result(err.code === 'BAD_BUNDLE' || err.code === 'UNSAFE_TORRENT' || err.code === 'TOO_LARGE' ? 'refused' : 'failed', err.message)
+  }
+}
+
+/** A download the clone or fetch is done with: deleted (a store entry stays). */
+async function dropDownload (b: DownloadedBundle): Promise<void> {
+  if (b.dir !== null) await rm(b.dir, { recursive: true, force: true })
+  await b.release()
+}
+
+/** Which of `oids` this repository lacks. */
+export async function missingObjects (repo: Git, oids: readonly string[]): Promise<string[]> {
+  if (oids.length === 0) return []
+  const r = await repo.run(['cat-file', '--batch-check=%(objectname)'], { input: oids.map(x => `${x}\n`).join('') })
+  return r.stdout.split('\n').filter(l => l.endsWith(' missing')).map(l => l.split(' ')[0]!)
+}
