@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../core/version.js'
 import { cloneCommand } from './clone-command.js'
+import { fetchCommand } from './fetch-command.js'
 import { keygenCommand } from './keygen-command.js'
 import { verifyCommand } from './verify-command.js'
 import { publishCommand } from './publish-command.js'
@@ -10,6 +11,7 @@ import { seedCommand } from './seed-command.js'
 const COMMANDS: Record<string, (name: string) => Command> = {
   publish: publishCommand,
   clone: cloneCommand,
+  fetch: fetchCommand,
   seed: seedCommand,
   keygen: keygenCommand,
   verify: verifyCommand

@@ -79,3 +79,45 @@ test('a fresh mirror-clone applies the base and both increments, equals git clon
   assert.ok(originBytes < full.bytes / 10, `the origin sent ${originBytes} bytes to mirror-clone, ${full.bytes} to git clone`)
   assert.ok(report.bytes.origin < 64 << 10, `the origin's pack held only the last commit: ${report.bytes.origin as number} bytes`)
 })
+
+test('mirror-fetch after two publishes: only the two increments from the swarm, a small part of what git fetch takes from the origin, the same refs', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 256 << 10, branches: 2, tags: 2 } })
+  await publish(w)
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop('SIGINT'))
+  const { report: cloned } = await mirrorClone(w, [...w.net, w.originUrl, 'mine'])
+  assert.equal(cloned.method, 'torrent')
+  await w.git(['clone', '-q', w.originUrl, 'theirs'], w.dir)
+
+  await advance(w, 'one', 300 << 10)
+  await publish(w)
+  await advance(w, 'two', 300 << 10)
+  const last = await publish(w)
+  await seeder.stop('SIGINT')
+  const reseeder = await startSeeder(w)   // the maintainer's store, now with the increments
+  t.after(async () => await reseeder.stop('SIGINT'))
+
+  const mine = path.join(w.dir, 'mine')
+  w.server.resetStats()
+  const r = await w.run('mirror-fetch', ['--json', '--cache', path.join(w.dir, 'cache'), ...w.net], mine, 120_000)
+  assert.equal(r.code, 0, r.stderr)
+  const report = JSON.parse(r.stdout)
+  const ours = w.server.bytesSent
+  assert.equal(report.method, 'increments', JSON.stringify(report))
+  assert.deepEqual(report.bundles.map((b: any) => [b.id, b.outcome]), last.chain.bundles.slice(1).map((b: any) => [b.id, 'used']), 'exactly the two increments')
+  assert.ok(report.bytes.swarm + report.bytes.webSeed > 600 << 10, 'the new content came from the swarm')
+
+  w.server.resetStats()
+  await w.git(['fetch', '-q', 'origin'], path.join(w.dir, 'theirs'))
+  const plain = w.server.bytesSent
+  assert.ok(ours < plain / 5, `the origin sent ${ours} bytes to mirror-fetch, ${plain} to git fetch`)
+  const refs = async (dir: string): Promise<string> => await w.git(['for-each-ref', '--format=%(objectname) %(refname)'], path.join(w.dir, dir))
+  assert.equal(await refs('mine'), await refs('theirs'))
+  assert.equal(await w.git(['fsck', '--no-dangling', '--no-progress'], mine), '')
+
+  // nothing published since: a plain fetch, and it says so
+  const again = await w.run('mirror-fetch', ['--json', '--cache', path.join(w.dir, 'cache'), ...w.net], mine, 60_000)
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(JSON.parse(again.stdout).method, 'origin')
+  assert.match(JSON.parse(again.stdout).reason, /nothing was published since/)
+})
