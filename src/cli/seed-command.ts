@@ -43,7 +43,9 @@ them there); bundles whose size and mtime are unchanged since they were last
 verified are not hashed again. With remote URLs (the CI reseeding job) it
 reads each remote's refs/mirrors/bundle/torrent (else its magnet), downloads the bundle from
 the swarm or its web seeds into the store (resuming a partial download),
-checks it and seeds it. With a key trusted for a remote (--trust, git config
+checks it and seeds it, and then every increment of its bundle list
+(refs/mirrors/bundle/list), each checked against the list's size and
+SHA-256. With a key trusted for a remote (--trust, git config
 mirror.trustedKey or mirror.<url>.trustedKey) its bundle must match a valid
 push object signed by that key, as mirror-clone checks, or it is not seeded.
 Status lines go to stderr (JSON lines on stdout with
@@ -148,8 +150,8 @@ function announce (reporter: Reporter, r: SeedRemoteResult): void {
   const how = r.downloaded === null
     ? 'already in the store'
     : `downloaded ${formatBytes(r.downloaded.fromPeers)} from peers, ${formatBytes(r.downloaded.fromWebSeeds)} from web seeds`
-  reporter.event({ event: 'ready', url: r.url, infoHash: r.entry.meta.infoHash, file: r.entry.bundlePath, torrent: r.entry.torrentPath, pushObject: r.entry.meta.pushObject, size: r.entry.meta.size, downloaded: r.downloaded },
-    `${r.url}: ${r.entry.meta.file} (${formatBytes(r.entry.meta.size)}, ${r.entry.meta.infoHash}) ${how}`)
+  reporter.event({ event: 'ready', url: r.url, infoHash: r.entry.meta.infoHash, file: r.entry.bundlePath, torrent: r.entry.torrentPath, pushObject: r.entry.meta.pushObject, size: r.entry.meta.size, downloaded: r.downloaded, increments: r.increments.map(e => ({ infoHash: e.meta.infoHash, file: e.bundlePath, size: e.meta.size })) },
+    `${r.url}: ${r.entry.meta.file} (${formatBytes(r.entry.meta.size)}, ${r.entry.meta.infoHash}) ${how}${r.increments.length === 0 ? '' : `, and the ${r.increments.length} increment(s) of its bundle list (${formatBytes(r.increments.reduce((n, e) => n + e.meta.size, 0))})`}`)
 }
 
 function shortUrl (url: string): string {

@@ -83,3 +83,27 @@ export function nextList (entries: ReadonlyArray<Omit<BundleListEntry, 'creation
   }
   return { entries: out }
 }
+
+/**
+ * The newest chain among stored bundles (a seeder's store, which keeps no
+ * list): the most recently made full bundle, then from each state the
+ * increment that starts there (the newest, if several), until none does.
+ * Returns indexes into `links`, in chain order; empty without a full one.
+ */
+export function newestChain (links: ReadonlyArray<ChainLink & { created: number }>): number[] {
+  const newestOf = (pick: (l: ChainLink) => boolean, seen: Set<string>): number => {
+    let best = -1
+    links.forEach((l, i) => { if (pick(l) && !seen.has(l.end) && (best === -1 || l.created > links[best]!.created)) best = i })
+    return best
+  }
+  const seen = new Set<string>()
+  const chain: number[] = []
+  let at = newestOf(l => l.start === ZERO_OID, seen)
+  while (at !== -1 && chain.length < 1000) {
+    chain.push(at)
+    seen.add(links[at]!.end)
+    const end = links[at]!.end
+    at = newestOf(l => l.start === end, seen)
+  }
+  return chain
+}

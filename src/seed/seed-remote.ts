@@ -9,6 +9,10 @@ import type { Seeder } from './seeder.js'
 import { rm } from 'node:fs/promises'
 import { checkSigned, checkSource, trustFor, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
 import { RECORD_REFS } from '../core/refs.js'
+import { MirrorError } from '../core/errors.js'
+import { readBundleList } from '../io/git/read-bundle-list.js'
+import { commitDownload } from '../io/store/commit-download.js'
+import { downloadIncrement } from '../source/apply-increments.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 
 export interface SeedRemoteOptions {
@@ -25,7 +29,10 @@ export interface SeedRemoteOptions {
 
 export interface SeedRemoteResult {
   url: string
+  /** The base: the bundle refs/mirrors/bundle/torrent names. */
   entry: StoredBundle
+  /** The increments of the remote's bundle list after the base, in order, seeded too. */
+  increments: StoredBundle[]
   downloaded: { fromPeers: number, fromWebSeeds: number } | null
 }
 
@@ -70,5 +77,42 @@ export async function seedRemote (
     await bundle.release()
   }
   await seeder.seed(entry)
-  return { url, entry, downloaded: bundle.entry === null ? { fromPeers: bundle.fromPeers, fromWebSeeds: bundle.fromWebSeeds } : null }
+  const increments = trust === null ? await seedIncrements(deps, url, records.list, entry, { ...o, announce: (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? [] }) : []
+  return { url, entry, increments, downloaded: bundle.entry === null ? { fromPeers: bundle.fromPeers, fromWebSeeds: bundle.fromWebSeeds } : null }
+}
+
+/**
+ * The increments of the remote's bundle list, when it publishes one whose
+ * first bundle is `base`: each downloaded (or found in the store), checked
+ * against the list, stored under its start and end states, and seeded.
+ * The first that cannot be had ends it (it is reported; the base and the
+ * increments before it are seeded).
+ */
+async function seedIncrements (
+  deps: { git: Git, store: Store, seeder: Seeder }, url: string, blob: Buffer | undefined, base: StoredBundle, o: SeedRemoteOptions & { announce: string[] }
+): Promise<StoredBundle[]> {
+  if (blob === undefined) return []
+  const entries = (await readBundleList(deps.git, blob, `${RECORD_REFS.list} on ${url}`)).entries
+  if (entries[0]!.infoHash !== base.meta.infoHash) throw new MirrorError('BAD_RECORD', `the first bundle of ${RECORD_REFS.list} on ${url} is not the one ${RECORD_REFS.torrent} names`, { url })
+  const seeded: StoredBundle[] = []
+  let start = base.meta.end
+  const userTrackers = deps.seeder.swarm.net.trackers !== null
+  for (const e of entries.slice(1)) {
+    const got = await downloadIncrement({ swarm: deps.seeder.swarm, store: deps.store }, e, {
+      origin: url, trackers: userTrackers ? deps.seeder.swarm.net.trackers! : o.announce, userTrackers, maxSize: o.maxSize, stallTimeoutMs: o.stallTimeoutMs, minBytesPerSecond: 0,
+      ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
+    })
+    if (got.bundle === null) throw new MirrorError(got.outcome === 'refused' ? 'BAD_BUNDLE' : 'DOWNLOAD_STALLED', `increment ${e.id}: ${got.reason ?? got.outcome}`, { url })
+    const b = got.bundle
+    let entry: StoredBundle
+    try {
+      entry = b.entry ?? await commitDownload(deps.store, b.dir!, { file: b.file, header: b.header, infoHash: e.infoHash, torrentFile: b.torrentFile!, verified: { sha256: e.sha256, pushObject: null }, start })
+    } finally {
+      await b.release()
+    }
+    await deps.seeder.seed(entry)
+    seeded.push(entry)
+    start = entry.meta.end
+  }
+  return seeded
 }

@@ -3,11 +3,12 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
 import createDebug from 'debug'
-import { formatBundleList, type BundleListEntry } from '../core/bundle-list.js'
+import { entryId, newestChain, nextList } from '../core/bundle-chain.js'
+import { formatBundleList } from '../core/bundle-list.js'
 import { parseRange } from '../core/byte-range.js'
 import { MirrorError } from '../core/errors.js'
 import { hashFile } from '../io/fs/hash-file.js'
-import type { Store, StoredBundle } from '../io/store/store.js'
+import type { Store } from '../io/store/store.js'
 
 const debug = createDebug('mirror:http')
 
@@ -24,8 +25,10 @@ const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/
  *   (core/bundle-list.ts) with `uri`s under this server, as the client named
  *   it (its Host header), so that stock `git clone --bundle-uri=<that URL>
  *   <origin>` takes the bundle from here and fetches the rest from the origin.
- * Nothing else: 404; other methods: 405. The list names the project's newest
- * bundle (increments come with the publish of increments).
+ * Nothing else: 404; other methods: 405. The list is the project's newest
+ * chain in the store (core/bundle-chain.ts newestChain): its newest full
+ * bundle and the increments that follow it; bundles that left the
+ * published list (retired) are served but not listed.
  */
 export async function serveStore (store: Store, o: { host: string, port: number }): Promise<{ url: string, close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -87,26 +90,17 @@ async function sendBundle (store: Store, file: string, req: http.IncomingMessage
 async function sendList (store: Store, project: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const host = req.headers.host ?? ''
   if (!PROJECT.test(project) || !HOST.test(host)) { res.writeHead(404).end(); return }
-  let newest = (await store.list())
-    .filter(e => e.meta.file.startsWith(`${project}-`))
-    .sort((a, b) => Date.parse(b.meta.created) - Date.parse(a.meta.created))[0]
-  if (newest === undefined) { res.writeHead(404).end(); return }
-  if (newest.meta.sha256 === null) {
+  const mine = (await store.list()).filter(e => e.meta.file.startsWith(`${project}-`) && e.meta.retired === null)
+  const chain = newestChain(mine.map(e => ({ ...e.meta, created: Date.parse(e.meta.created) }))).map(i => mine[i]!)
+  if (chain.length === 0) { res.writeHead(404).end(); return }
+  const entries = []
+  for (let e of chain) {
     // a reseeder's unsigned download: its SHA-256 (a key of the list) is taken once, when first asked for, and kept
-    newest = await store.update(newest, { ...newest.meta, sha256: (await hashFile(newest.bundlePath)).sha256 })
+    if (e.meta.sha256 === null) e = await store.update(e, { ...e.meta, sha256: (await hashFile(e.bundlePath)).sha256 })
+    const uri = `http://${host}/bundles/${encodeURIComponent(e.meta.file)}`
+    entries.push({ id: entryId(e.meta), uri, creationToken: Math.max(1, Math.floor(Date.parse(e.meta.created) / 1000)), infoHash: e.meta.infoHash, size: e.meta.size, sha256: e.meta.sha256! })
   }
-  const text = formatBundleList({ entries: [listEntry(newest, `http://${host}/bundles/${encodeURIComponent(newest.meta.file)}`)] })
+  const text = formatBundleList(nextList(entries, Math.floor(Date.now() / 1000)))
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
   res.end(req.method === 'HEAD' ? undefined : text)
-}
-
-function listEntry (e: StoredBundle, uri: string): BundleListEntry {
-  return {
-    id: e.meta.file.replace(/\.bundle$/, '').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64),
-    uri,
-    creationToken: Math.max(1, Math.floor(Date.parse(e.meta.created) / 1000)),
-    infoHash: e.meta.infoHash,
-    size: e.meta.size,
-    sha256: e.meta.sha256!
-  }
 }

@@ -70,7 +70,7 @@ export async function applyIncrements (
   let applied: BundleListEntry | null = null
   let start = o.start
   const downloads = entries.map(() => null as Promise<Downloaded> | null)
-  const begin = (i: number): Promise<Downloaded> => (downloads[i] ??= download(deps, entries[i]!, o))
+  const begin = (i: number): Promise<Downloaded> => (downloads[i] ??= downloadIncrement(deps, entries[i]!, o))
   try {
     for (const [i, e] of entries.entries()) {
       const got = await begin(i)
@@ -113,7 +113,7 @@ export async function applyIncrements (
   return { outcomes, staged, applied }
 }
 
-interface Downloaded {
+export interface Downloaded {
   bundle: DownloadedBundle | null
   outcome: Outcome
   reason: string | null
@@ -122,8 +122,11 @@ interface Downloaded {
   seconds: number
 }
 
-/** One increment, downloaded and checked against its list entry; never throws for what the source did (the outcome says). */
-async function download (deps: { swarm: Swarm, store: Store }, e: BundleListEntry, o: ApplyIncrementsOptions): Promise<Downloaded> {
+/** One increment, downloaded (or found in the store) and checked against its list entry; never throws for what the source did (the outcome says). */
+export async function downloadIncrement (
+  deps: { swarm: Swarm, store: Store }, e: BundleListEntry,
+  o: Pick<ApplyIncrementsOptions, 'origin' | 'trackers' | 'userTrackers' | 'maxSize' | 'stallTimeoutMs' | 'minBytesPerSecond' | 'signal' | 'onProgress' | 'onNotice'>
+): Promise<Downloaded> {
   const started = Date.now()
   const stats = newTransferStats()
   const what = `bundle ${e.id} of ${RECORD_REFS.list} on ${o.origin}`
@@ -145,7 +148,7 @@ async function download (deps: { swarm: Swarm, store: Store }, e: BundleListEntr
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
       onNotice: o.onNotice
     })
-    const digest = await hashFile(bundle.file, o.signal)
+    const digest = bundle.entry?.meta.sha256 != null && bundle.entry.meta.size === e.size ? { sha256: bundle.entry.meta.sha256, size: e.size } : await hashFile(bundle.file, o.signal)
     if (digest.size !== e.size || digest.sha256 !== e.sha256) {
       throw new MirrorError('BAD_BUNDLE', `${what} is not the bundle the list names (its size or SHA-256 differs)`)
     }
@@ -158,7 +161,7 @@ async function download (deps: { swarm: Swarm, store: Store }, e: BundleListEntr
 }
 
 /** A download the clone or fetch is done with: deleted (a store entry stays). */
-async function dropDownload (b: DownloadedBundle): Promise<void> {
+export async function dropDownload (b: DownloadedBundle): Promise<void> {
   if (b.dir !== null) await rm(b.dir, { recursive: true, force: true })
   await b.release()
 }

@@ -121,3 +121,35 @@ test('mirror-fetch after two publishes: only the two increments from the swarm, 
   assert.equal(JSON.parse(again.stdout).method, 'origin')
   assert.match(JSON.parse(again.stdout).reason, /nothing was published since/)
 })
+
+test('a CI reseeder (mirror-seed <url>) seeds the whole list, and stock git clone --bundle-uri takes all three bundles from its --http list', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 256 << 10, branches: 2, tags: 2 } })
+  await publish(w)
+  await advance(w, 'one', 64 << 10)
+  await publish(w)
+  await advance(w, 'two', 64 << 10)
+  const last = await publish(w)
+  const maintainer = await startSeeder(w)
+  t.after(async () => await maintainer.stop('SIGINT'))
+
+  const reseeder = w.start('mirror-seed', [...w.net, '--json', '--http', '127.0.0.1:0', '--store', path.join(w.dir, 'ci-store'), w.originUrl], w.dir)
+  t.after(async () => await reseeder.stop('SIGINT'))
+  const base: string = JSON.parse((await reseeder.waitFor(/"event":"http"/, { stream: 'stdout', timeoutMs: 60_000 })).input!).url
+  const ready = JSON.parse((await reseeder.waitFor(/"event":"ready"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+  assert.deepEqual(ready.increments.map((e: any) => e.infoHash), last.chain.bundles.slice(1).map((b: any) => b.infoHash), 'every increment of the list is seeded')
+
+  const list = await (await fetch(`${base}/project/bundle-list`, { signal: AbortSignal.timeout(10_000) })).text()
+  for (const b of last.chain.bundles) assert.match(list, new RegExp(`infohash = ${b.infoHash as string}`))
+
+  const full = await plainClone(w, 'plain')
+  w.server.resetStats()
+  await w.git(['clone', '-q', `--bundle-uri=${base}/project/bundle-list`, w.originUrl, 'by-bundle-uri'], w.dir)
+  const clone = path.join(w.dir, 'by-bundle-uri')
+  // git 2.39's clone sends the origin no haves after --bundle-uri (seen with GIT_TRACE_PACKET), so it gets some of the
+  // increments' objects again: the base is what must not come from the origin
+  assert.ok(w.server.bytesSent < full.bytes / 2, `the origin sent ${w.server.bytesSent} bytes after the bundles, ${full.bytes} for a plain clone`)
+  const refs = (await w.git(['for-each-ref', '--format=%(refname)'], clone)).split('\n')
+  assert.ok(refs.some(r => r.startsWith('refs/bundles/')), refs.join(' '))
+  assert.equal(await w.git(['rev-parse', 'refs/bundles/main'], clone), await w.git(['rev-parse', 'HEAD']), 'git unbundled the increments too: the newest main came from them')
+  assert.equal(await w.git(['rev-parse', 'HEAD'], clone), await w.git(['rev-parse', 'HEAD']))
+})
