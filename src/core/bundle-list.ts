@@ -114,6 +114,7 @@ function listProblem (list: BundleList): string | null {
   if (list.entries.length === 0) return 'no bundles'
   if (list.entries.length > MAX_LIST_ENTRIES) return `more than ${MAX_LIST_ENTRIES} bundles`
   const ids = new Set<string>()
+  const hashes = new Set<string>()
   let token = -1
   for (const e of list.entries) {
     if (!ID.test(e.id)) return `bundle id ${JSON.stringify(e.id.slice(0, 70))} is not letters, digits and '-'`
@@ -122,6 +123,8 @@ function listProblem (list: BundleList): string | null {
     if (!Number.isSafeInteger(e.creationToken) || e.creationToken <= token) return `bundle.${e.id}.creationToken does not increase along the list`
     token = e.creationToken
     if (!HEX40.test(e.infoHash) || !HEX64.test(e.sha256)) return `bundle.${e.id}: infohash or sha256 malformed`
+    if (hashes.has(e.infoHash)) return `bundle.${e.id} is a bundle the list names before (a cycle)`
+    hashes.add(e.infoHash)
     if (!Number.isSafeInteger(e.size) || e.size <= 0 || e.size > 999_999_999_999_999) return `bundle.${e.id}.size is not a positive size`
     if (e.uri !== null && uriProblem(e.uri) !== null) return `bundle.${e.id}.uri ${uriProblem(e.uri)!}`
   }

@@ -4,7 +4,9 @@
 // up to date from the increments it lacks, and the chain collapses and
 // prunes as documented.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
@@ -152,4 +154,76 @@ test('a CI reseeder (mirror-seed <url>) seeds the whole list, and stock git clon
   assert.ok(refs.some(r => r.startsWith('refs/bundles/')), refs.join(' '))
   assert.equal(await w.git(['rev-parse', 'refs/bundles/main'], clone), await w.git(['rev-parse', 'HEAD']), 'git unbundled the increments too: the newest main came from them')
   assert.equal(await w.git(['rev-parse', 'HEAD'], clone), await w.git(['rev-parse', 'HEAD']))
+})
+
+test('hostile lists: a file:// uri, thousands of entries, a cycle, a gap: refused with a reason, and each clone still equals git clone', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 128 << 10, branches: 1, tags: 1 } })
+  await publish(w)
+  await advance(w, 'one', 32 << 10)
+  await publish(w)
+  await advance(w, 'two', 32 << 10)
+  const last = await publish(w)
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop('SIGINT'))
+  await plainClone(w, 'theirs')
+  const [base, one, two] = last.chain.bundles
+  const section = (b: any, token: number, extra = ''): string =>
+    `[bundle "${b.id as string}"]\n${extra}\tcreationToken = ${token}\n\tinfohash = ${b.infoHash as string}\n\tsize = ${b.size as number}\n\tsha256 = ${b.sha256 as string}\n`
+  const head = '[bundle]\n\tversion = 1\n\tmode = all\n'
+  const many = Array.from({ length: 2000 }, (_, i) => `[bundle "x${i}"]\n\tcreationToken = ${i + 1}\n\tinfohash = ${(i + 1).toString(16).padStart(40, '0')}\n\tsize = 1\n\tsha256 = ${'0'.repeat(64)}\n`).join('')
+  const cases: Array<{ name: string, list: string, refused: RegExp, bundles: string[] | null }> = [
+    { name: 'file-uri', list: head + section(base, 1) + section(one, 2, '\turi = "file:///etc/passwd"\n') + section(two, 3), refused: /is not http\(s\)/, bundles: null },
+    { name: 'thousands', list: head + section(base, 1) + many, refused: /more than 1000 bundles|over the \d+-byte limit/, bundles: null },
+    { name: 'cycle', list: head + section(base, 1) + section(one, 2) + section({ ...one, id: 'again' }, 3), refused: /a cycle/, bundles: null },
+    { name: 'gap', list: head + section(base, 1) + section(two, 3), refused: /lacks 1 of its|prerequisite/, bundles: ['used', 'refused'] }
+  ]
+  for (const c of cases) {
+    const oid = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: w.origin, env: w.env, input: c.list }).toString().trim()
+    await w.git(['update-ref', 'refs/mirrors/bundle/list', oid], w.origin)
+    const r = await mirrorClone(w, [...w.net, w.originUrl, `mine-${c.name}`])
+    assert.equal(r.report.method, 'torrent', c.name)
+    assert.match(r.stderr, c.refused, `${c.name}: the reason is told\n${r.stderr}`)
+    assert.deepEqual(r.report.bundles?.map((b: any) => b.outcome) ?? null, c.bundles, c.name)
+    await assertSameAsGitClone(w, `mine-${c.name}`, 'theirs')
+  }
+})
+
+test('past --max-increments the chain collapses into a new base; the old bundles are retired, then pruned; a client holding the old chain converges', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 128 << 10, branches: 1, tags: 1 } })
+  const first = await publish(w, ['--max-increments', '2'])
+  await advance(w, 'one')
+  await publish(w, ['--max-increments', '2'])
+  await advance(w, 'two')
+  const old = await publish(w, ['--max-increments', '2'])
+  assert.equal(old.chain.bundles.length, 3)
+  const seeder = await startSeeder(w)
+  const { report } = await mirrorClone(w, [...w.net, w.originUrl, 'mine'])
+  assert.equal(report.bundles.length, 3)
+  await seeder.stop('SIGINT')
+  await w.git(['clone', '-q', w.originUrl, 'theirs'], w.dir)
+
+  await advance(w, 'three')
+  const collapsed = await publish(w, ['--max-increments', '2'])
+  assert.equal(collapsed.chain.made, 'base')
+  assert.match(collapsed.chain.reason, /collapsed into a new base/)
+  assert.equal(collapsed.chain.bundles.length, 1)
+  assert.notEqual(collapsed.infoHash, first.infoHash, 'the torrent record names the new base')
+  assert.equal(collapsed.retired.length, 3, 'the old chain left the list')
+  assert.deepEqual(collapsed.pruned, [], 'and stays in the store (seeded) for the grace period')
+  const stillThere = await w.run('mirror-seed', [...w.net, '--json', '--duration', '1'], w.work)
+  assert.equal(stillThere.code, 0, stillThere.stderr)
+
+  // the client holding the old chain: nothing newer applies; a plain fetch, and it equals git fetch
+  const r = await w.run('mirror-fetch', ['--json', '--cache', path.join(w.dir, 'cache'), ...w.net], path.join(w.dir, 'mine'), 60_000)
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(JSON.parse(r.stdout).method, 'origin')
+  await w.git(['fetch', '-q', 'origin'], path.join(w.dir, 'theirs'))
+  const refs = async (dir: string): Promise<string> => await w.git(['for-each-ref', '--format=%(objectname) %(refname)'], path.join(w.dir, dir))
+  assert.equal(await refs('mine'), await refs('theirs'))
+
+  const pruned = await publish(w, ['--max-increments', '2', '--prune'])
+  assert.equal(pruned.chain.made, 'unchanged')
+  assert.deepEqual([...pruned.pruned].sort(), [...collapsed.retired].sort(), '--prune removes what left the list')
+  for (const dir of pruned.pruned) assert.equal(existsSync(dir), false)
+  assert.equal(existsSync(pruned.bundle.path), true, 'the listed base stays')
 })
