@@ -5,7 +5,7 @@ import { formatBundleList, parseBundleList, parseConfigList, type BundleList } f
 import { isMirrorError } from '../../src/core/errors.js'
 
 const E = (id: string, token: number, uri: string | null = null): BundleList['entries'][number] =>
-  ({ id, uri, creationToken: token, infoHash: 'a'.repeat(40), size: 1000 + token, sha256: 'b'.repeat(64) })
+  ({ id, uri, creationToken: token, infoHash: String(token).padStart(40, 'a'), size: 1000 + token, sha256: 'b'.repeat(64) })
 
 /** What `git config --list -z` gives for a list: section and key lower-cased, the subsection (id) as written. */
 function pairsOf (text: string): Array<[string, string | null]> {
@@ -26,8 +26,8 @@ test('formatBundleList: git\'s bundle-list syntax, our keys beside git\'s, uris 
   const text = formatBundleList({ entries: [E('base', 1, 'https://dl.example.org/p/base.bundle'), E('inc-2', 2)] })
   assert.equal(text, [
     '[bundle]', '\tversion = 1', '\tmode = all', '\theuristic = creationToken',
-    '[bundle "base"]', '\turi = "https://dl.example.org/p/base.bundle"', '\tcreationToken = 1', `\tinfohash = ${'a'.repeat(40)}`, '\tsize = 1001', `\tsha256 = ${'b'.repeat(64)}`,
-    '[bundle "inc-2"]', '\tcreationToken = 2', `\tinfohash = ${'a'.repeat(40)}`, '\tsize = 1002', `\tsha256 = ${'b'.repeat(64)}`, ''
+    '[bundle "base"]', '\turi = "https://dl.example.org/p/base.bundle"', '\tcreationToken = 1', `\tinfohash = ${'1'.padStart(40, 'a')}`, '\tsize = 1001', `\tsha256 = ${'b'.repeat(64)}`,
+    '[bundle "inc-2"]', '\tcreationToken = 2', `\tinfohash = ${'2'.padStart(40, 'a')}`, '\tsize = 1002', `\tsha256 = ${'b'.repeat(64)}`, ''
   ].join('\n'))
   assert.throws(() => formatBundleList({ entries: [E('a', 2), E('b', 2)] }), /does not increase/)
   assert.throws(() => formatBundleList({ entries: [E('a b', 1)] }), /not letters, digits/)
@@ -51,6 +51,7 @@ test('parseBundleList refuses, naming why', () => {
     [[...good, ['bundle.inc.size', '5']], /given twice/],
     [[...good, ['bundle.x;y.uri', 'https://h/']], /not letters, digits/],
     [[...good, ['bundle.inc.uri', 'https://u:p@h/b']], /carries credentials/],
+    [good.map(([k, v]) => [k, k === 'bundle.inc.infohash' ? '1'.padStart(40, 'a') : v]), /names before \(a cycle\)/],
     [[['bundle.version', '1'], ['bundle.mode', 'all']], /no bundles/]
   ]
   for (const [pairs, why] of cases) {
