@@ -106,9 +106,14 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       staged = await stageSignedPack(repo, { file: bundle.file, header: bundle.header, ...packIndex, copied }, { ...stagedBy, writeRefs: false }).catch(refusedByGit)
     }
     // the base staged: the increments of the origin's bundle list, if it publishes one
-    const list = c.kind === 'torrent' && bundle.infoHash !== null
-      ? await tryIncrements(ctx, { infoHash: bundle.infoHash, announce, header: bundle.header, bytes: meter.fromPeers + meter.fromWebSeeds, seconds: (downloaded - started) / 1000 }, { prefix, keep: ctx.keepBundle, signal, meter })
-      : null
+    const list = await tryIncrements(ctx, {
+      infoHash: c.kind === 'torrent' ? bundle.infoHash : null,
+      url: c.kind === 'http' ? c.url : null,
+      announce,
+      header: bundle.header,
+      bytes: meter.fromPeers + meter.fromWebSeeds + meter.bytes,
+      seconds: (downloaded - started) / 1000
+    }, { prefix, keep: ctx.keepBundle, signal, meter })
     if (list?.staged != null) {
       staged = list.staged   // git wrote them: the newest state the list reaches
       pending = false

@@ -10,14 +10,15 @@ import type { CloneContext, ListBundle, Meter } from './attempt.js'
 /**
  * After the base is staged: the increments of the origin's bundle list
  * (refs/mirrors/bundle/list), when it publishes one whose first bundle is
- * the base just used, applied in order (source/apply-increments.ts). A
+ * the base just used (from the swarm, or over HTTP), applied in order
+ * (source/apply-increments.ts). A
  * list that does not read, or names another base, is left alone with a
  * notice: the clone goes on from the base, and the origin sends the rest.
  * Under a trusted key increments are not used: no push object vouches for
  * them. null when there is no list to follow.
  */
 export async function tryIncrements (
-  ctx: CloneContext, base: { infoHash: string, announce: string[], header: BundleHeader, bytes: number, seconds: number }, o: { prefix: string, keep: boolean, signal: AbortSignal, meter: Meter }
+  ctx: CloneContext, base: { infoHash: string | null, url: string | null, announce: string[], header: BundleHeader, bytes: number, seconds: number }, o: { prefix: string, keep: boolean, signal: AbortSignal, meter: Meter }
 ): Promise<{ bundles: ListBundle[], token: number, staged: Ref[] | null } | null> {
   const blob = ctx.origin.records.list
   if (blob === undefined) return null
@@ -30,8 +31,9 @@ export async function tryIncrements (
     return null
   }
   const first = entries[0]!
-  if (first.infoHash !== base.infoHash) {
-    ctx.onNotice?.(`not using the increments: the first bundle of ${RECORD_REFS.list} is not the one ${RECORD_REFS.torrent} names`)
+  // the base came from the swarm (the torrent record's infohash) or over HTTP (refs/mirrors/bundle/http's URL, the entry's uri)
+  if (base.infoHash !== null ? first.infoHash !== base.infoHash : first.uri === null || first.uri !== base.url) {
+    ctx.onNotice?.(`not using the increments: the first bundle of ${RECORD_REFS.list} is not the one ${base.infoHash !== null ? RECORD_REFS.torrent : base.url ?? ''} names`)
     return null
   }
   const bundles: ListBundle[] = [{ id: first.id, infoHash: first.infoHash, creationToken: first.creationToken, outcome: 'used', reason: null, bytes: base.bytes, seconds: base.seconds }]
@@ -52,13 +54,17 @@ export async function tryIncrements (
     minBytesPerSecond: ctx.minBytesPerSecond,
     start: refListId(base.header.refs),
     keep: o.keep,
+    via: base.infoHash !== null ? 'swarm' : 'http',
     signal: o.signal,
     ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),
     ...(ctx.onNotice === undefined ? {} : { onNotice: ctx.onNotice })
   })
   for (const x of applied.outcomes) {
-    o.meter.fromPeers += x.fromPeers
-    o.meter.fromWebSeeds += x.fromWebSeeds
+    if (base.infoHash === null) o.meter.bytes += x.fromWebSeeds   // over HTTP: the attempt's bytes
+    else {
+      o.meter.fromPeers += x.fromPeers
+      o.meter.fromWebSeeds += x.fromWebSeeds
+    }
     if (x.outcome !== 'used' && x.outcome !== 'skipped') ctx.onNotice?.(`increment ${x.id} not used (${x.reason ?? x.outcome}): the origin sends what it brings`)
   }
   return {

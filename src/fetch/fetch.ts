@@ -77,6 +77,7 @@ export async function fetch (deps: FetchDeps, a: FetchArgs): Promise<FetchReport
       minBytesPerSecond: a.minBytesPerSecond,
       start: ZERO_OID,   // not kept: the key is not needed
       keep: false,
+      via: 'swarm',
       ...optional(a.signal, deps.onProgress),
       ...(deps.onNotice === undefined ? {} : { onNotice: deps.onNotice })
     })

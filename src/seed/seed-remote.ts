@@ -99,7 +99,7 @@ async function seedIncrements (
   const userTrackers = deps.seeder.swarm.net.trackers !== null
   for (const e of entries.slice(1)) {
     const got = await downloadIncrement({ swarm: deps.seeder.swarm, store: deps.store }, e, {
-      origin: url, trackers: userTrackers ? deps.seeder.swarm.net.trackers! : o.announce, userTrackers, maxSize: o.maxSize, stallTimeoutMs: o.stallTimeoutMs, minBytesPerSecond: 0,
+      origin: url, trackers: userTrackers ? deps.seeder.swarm.net.trackers! : o.announce, userTrackers, maxSize: o.maxSize, stallTimeoutMs: o.stallTimeoutMs, minBytesPerSecond: 0, via: 'swarm-only',
       ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
     })
     if (got.bundle === null) throw new MirrorError(got.outcome === 'refused' ? 'BAD_BUNDLE' : 'DOWNLOAD_STALLED', `increment ${e.id}: ${got.reason ?? got.outcome}`, { url })

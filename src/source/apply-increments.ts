@@ -12,7 +12,9 @@ import { commitDownload } from '../io/store/commit-download.js'
 import type { Store } from '../io/store/store.js'
 import type { Swarm } from '../io/torrent/swarm.js'
 import { newTransferStats } from '../io/torrent/transfer-stats.js'
+import { addressRefusal } from '../core/address-policy.js'
 import { downloadBundle, type DownloadedBundle } from './download-bundle.js'
+import { downloadHttpBundle } from './download-http-bundle.js'
 import { stageBundle } from './stage-bundle.js'
 import { screenAddresses } from './torrent-source.js'
 
@@ -42,6 +44,13 @@ export interface ApplyIncrementsOptions {
   minBytesPerSecond: number
   /** The store key of the state the repository holds (the end of the bundle before the first): kept increments are stored from there. */
   start: string
+  /**
+   * 'swarm': by infohash from peers (the `uri` a web seed), then, when that
+   * fails and the entry has a `uri`, over plain HTTP from it; 'http': from
+   * the `uri` alone (the base came over HTTP). A seeder asks 'swarm-only':
+   * it needs the torrent.
+   */
+  via: 'swarm' | 'http' | 'swarm-only'
   /** Keep each applied increment in the store (seeded later) instead of deleting its download. */
   keep: boolean
   signal?: AbortSignal
@@ -89,7 +98,7 @@ export async function applyIncrements (
         staged = await stageBundle(repo, bundle.file, { prefix: o.prefix, ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
         applied = e
         const end = refListId(bundle.header.refs)
-        if (o.keep && bundle.dir !== null && bundle.entry === null) await commitDownload(deps.store, bundle.dir, { file: bundle.file, header: bundle.header, infoHash: e.infoHash, torrentFile: bundle.torrentFile!, verified: { sha256: e.sha256, pushObject: null }, start })
+        if (o.keep && bundle.dir !== null && bundle.entry === null && bundle.torrentFile !== null) await commitDownload(deps.store, bundle.dir, { file: bundle.file, header: bundle.header, infoHash: e.infoHash, torrentFile: bundle.torrentFile!, verified: { sha256: e.sha256, pushObject: null }, start })
         else await dropDownload(bundle)
         start = end
       } catch (err) {
@@ -125,8 +134,45 @@ export interface Downloaded {
 /** One increment, downloaded (or found in the store) and checked against its list entry; never throws for what the source did (the outcome says). */
 export async function downloadIncrement (
   deps: { swarm: Swarm, store: Store }, e: BundleListEntry,
-  o: Pick<ApplyIncrementsOptions, 'origin' | 'trackers' | 'userTrackers' | 'maxSize' | 'stallTimeoutMs' | 'minBytesPerSecond' | 'signal' | 'onProgress' | 'onNotice'>
+  o: Pick<ApplyIncrementsOptions, 'origin' | 'trackers' | 'userTrackers' | 'maxSize' | 'stallTimeoutMs' | 'minBytesPerSecond' | 'via' | 'signal' | 'onProgress' | 'onNotice'>
 ): Promise<Downloaded> {
+  const swarm = o.via === 'http' ? null : await fromSwarm(deps, e, o)
+  if (swarm !== null && (swarm.bundle !== null || swarm.outcome === 'refused' || o.via === 'swarm-only' || e.uri === null)) return swarm
+  if (e.uri === null) return { bundle: null, outcome: 'refused', reason: `bundle ${e.id} of the list has no uri to download it from over HTTP`, fromPeers: 0, fromWebSeeds: 0, seconds: 0 }
+  if (swarm !== null) o.onNotice?.(`increment ${e.id}: ${swarm.reason ?? 'the swarm did not serve'}; downloading it from ${e.uri}`)
+  const http = await fromHttp(deps, e, e.uri, o)
+  return swarm === null ? http : { ...http, fromPeers: swarm.fromPeers + http.fromPeers, fromWebSeeds: swarm.fromWebSeeds + http.fromWebSeeds, seconds: swarm.seconds + http.seconds }
+}
+
+/** The increment over plain HTTP(S) from its `uri` (bytes counted as from web seeds), checked against the list. */
+async function fromHttp (deps: { store: Store }, e: BundleListEntry, uri: string, o: Pick<ApplyIncrementsOptions, 'origin' | 'maxSize' | 'stallTimeoutMs' | 'minBytesPerSecond' | 'signal' | 'onProgress'>): Promise<Downloaded> {
+  const started = Date.now()
+  const tally = { bytes: 0 }
+  const result = (outcome: Outcome, reason: string | null, bundle: DownloadedBundle | null = null): Downloaded =>
+    ({ bundle, outcome, reason, fromPeers: 0, fromWebSeeds: tally.bytes, seconds: (Date.now() - started) / 1000 })
+  let bundle: DownloadedBundle | null = null
+  try {
+    bundle = await downloadHttpBundle(deps, uri, {
+      increment: true, maxSize: Math.min(o.maxSize, e.size), stallTimeoutMs: o.stallTimeoutMs, minBytesPerSecond: o.minBytesPerSecond, pushObject: null, tally,
+      checkRedirect: u => addressRefusal(u, o.origin), ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress })
+    })
+    await checkDigest(bundle, e, `${uri} (bundle ${e.id} of ${RECORD_REFS.list} on ${o.origin})`, o.signal)
+    return result('used', null, bundle)
+  } catch (err) {
+    if (bundle !== null) await dropDownload(bundle)
+    if (!isMirrorError(err) || err.code === 'ABORTED') throw err
+    return result(['BAD_BUNDLE', 'TOO_LARGE'].includes(err.code) ? 'refused' : 'failed', err.message)
+  }
+}
+
+/** The list is the authority on which bytes the origin published: size and SHA-256 must match (a store entry's known digest is taken as is). */
+async function checkDigest (bundle: DownloadedBundle, e: BundleListEntry, what: string, signal?: AbortSignal): Promise<void> {
+  const digest = bundle.entry?.meta.sha256 != null && bundle.entry.meta.size === e.size ? { sha256: bundle.entry.meta.sha256, size: e.size } : await hashFile(bundle.file, signal)
+  if (digest.size !== e.size || digest.sha256 !== e.sha256) throw new MirrorError('BAD_BUNDLE', `${what} is not the bundle the list names (its size or SHA-256 differs)`)
+}
+
+/** The increment from the swarm by its infohash. */
+async function fromSwarm (deps: { swarm: Swarm, store: Store }, e: BundleListEntry, o: Pick<ApplyIncrementsOptions, 'origin' | 'trackers' | 'userTrackers' | 'maxSize' | 'stallTimeoutMs' | 'minBytesPerSecond' | 'signal' | 'onProgress' | 'onNotice'>): Promise<Downloaded> {
   const started = Date.now()
   const stats = newTransferStats()
   const what = `bundle ${e.id} of ${RECORD_REFS.list} on ${o.origin}`
@@ -148,10 +194,7 @@ export async function downloadIncrement (
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
       onNotice: o.onNotice
     })
-    const digest = bundle.entry?.meta.sha256 != null && bundle.entry.meta.size === e.size ? { sha256: bundle.entry.meta.sha256, size: e.size } : await hashFile(bundle.file, o.signal)
-    if (digest.size !== e.size || digest.sha256 !== e.sha256) {
-      throw new MirrorError('BAD_BUNDLE', `${what} is not the bundle the list names (its size or SHA-256 differs)`)
-    }
+    await checkDigest(bundle, e, what, o.signal)
     return result('used', null, bundle)
   } catch (err) {
     if (bundle !== null) await dropDownload(bundle)

@@ -21,7 +21,8 @@ export interface DownloadHttpBundleOptions extends Omit<DownloadBundleOptions, '
 }
 
 /**
- * A full bundle over plain HTTP(S) (refs/mirrors/bundle/http): downloaded
+ * A full bundle over plain HTTP(S) (refs/mirrors/bundle/http; with
+ * `increment`, an increment of a list at its `uri`): downloaded
  * into the cache's tmp/http-<SHA-1 of the URL>/, resuming a part an earlier
  * run left with a Range request, within `maxSize`, abandoned when it stalls
  * or trickles; its bytes are handed to `onStream` as they land (git indexes
@@ -51,7 +52,7 @@ export async function downloadHttpBundle (deps: { store: Store }, url: string, o
     download.catch(() => {})   // awaited below; a follower sees its failure too
     await download
     if (!started) throw new Error('the download ended without starting')
-    const header = await checkFullBundle(file, url, { downloaded: true })
+    const header = await checkFullBundle(file, url, { downloaded: true, increment: o.increment === true })
     return { infoHash: null, file, header, pushObject: o.pushObject, index: null, reverseIndex: null, torrentFile: null, entry: null, dir: claim.dir, release: claim.release, fromPeers: 0, fromWebSeeds: 0 }
   } catch (err) {
     // a part that stalled or was stopped stays to resume; one refused (over the limit, not a bundle) goes

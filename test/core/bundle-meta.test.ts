@@ -21,6 +21,7 @@ function goodMeta (over: Partial<Record<keyof BundleMeta, unknown>> = {}): Recor
     folder: null,
     pushObject: null,
     pointer: null,
+    retired: null,
     ...over
   }
 }
@@ -32,7 +33,8 @@ test('parseBundleMeta: accepted', async (t) => {
     ['head unknown', goodMeta({ head: null })],
     ['no refs', goodMeta({ refs: [] })],
     ['signed: the bundle in a folder beside its push object', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64) })],
-    ['signed, with the DHT pointer it put', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64), pointer: POINTER })]
+    ['signed, with the DHT pointer it put', goodMeta({ folder: 'repo-eeeeeeeeeeee', pushObject: 'c'.repeat(64), pointer: POINTER })],
+    ['retired: it left the published list', goodMeta({ retired: '2026-12-01T16:00:00.000Z' })]
   ]
   for (const [name, m] of cases) {
     await t.test(name, () => assert.deepEqual(parseBundleMeta(JSON.stringify(m)), m))
@@ -40,7 +42,7 @@ test('parseBundleMeta: accepted', async (t) => {
 })
 
 test('parseBundleMeta: a meta.json written before signed publishes (no folder, no pushObject) still loads', () => {
-  const { folder: _f, pushObject: _p, pointer: _q, ...old } = goodMeta()
+  const { folder: _f, pushObject: _p, pointer: _q, retired: _r, ...old } = goodMeta()
   assert.deepEqual(parseBundleMeta(JSON.stringify(old)), goodMeta())
 })
 
@@ -51,6 +53,7 @@ test('parseBundleMeta: pretty-printed, as the store writes it', () => {
 test('parseBundleMeta: strict, throws on anything unexpected', async (t) => {
   const cases: Array<[string, Record<string, unknown>]> = [
     ['size 0', goodMeta({ size: 0 })],
+    ['retired not a time', goodMeta({ retired: 'yesterday' })],
     ['folder climbing out', goodMeta({ folder: '../x' })],
     ['folder with ..', goodMeta({ folder: 'a..b' })],
     ['pushObject not a SHA-256', goodMeta({ pushObject: 'c'.repeat(40) })],

@@ -61,6 +61,7 @@ test('constants from DESIGN.md', () => {
     torrent: 'refs/mirrors/bundle/torrent',
     magnet: 'refs/mirrors/bundle/magnet',
     http: 'refs/mirrors/bundle/http',
+    list: 'refs/mirrors/bundle/list',
     fetchGit: 'refs/mirrors/fetch/git',
     fetchHttp: 'refs/mirrors/fetch/http',
     push: 'refs/mirrors/push'

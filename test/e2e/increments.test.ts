@@ -7,9 +7,11 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
+import { readTorrent } from '../../src/io/torrent/torrent-file.js'
+import { freePort } from '../helpers/wait.js'
 import { makeWorld, type World } from './world.js'
 import { assertSameAsGitClone, fetchRecord, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 
@@ -226,4 +228,29 @@ test('past --max-increments the chain collapses into a new base; the old bundles
   assert.deepEqual([...pruned.pruned].sort(), [...collapsed.retired].sort(), '--prune removes what left the list')
   for (const dir of pruned.pruned) assert.equal(existsSync(dir), false)
   assert.equal(existsSync(pruned.bundle.path), true, 'the listed base stays')
+})
+
+test('--web-seed naming a mirror-seed --http server: the list\'s uris and each torrent\'s web seed agree, and a clone over plain HTTP takes the increments from there too', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 256 << 10, branches: 1, tags: 1 } })
+  const port = await freePort()
+  const seedUrl = `http://127.0.0.1:${port}/bundles/`
+  await publish(w, ['--web-seed', seedUrl])
+  await advance(w, 'one', 64 << 10)
+  await publish(w, ['--web-seed', seedUrl])
+  await advance(w, 'two', 64 << 10)
+  const last = await publish(w, ['--web-seed', seedUrl])
+  for (const b of last.chain.bundles) {
+    assert.equal(b.uri, `${seedUrl}${b.file as string}`, 'each bundle\'s uri is its own file on the server')
+    const torrent = await readTorrent(await readFile(b.path.replace(/\.bundle$/, '.bundle.torrent')), 'stored')
+    assert.deepEqual(torrent.urlList, [b.uri], 'the torrent\'s web seed is the same URL')
+  }
+  const server = w.start('mirror-seed', [...w.net, '--http', `127.0.0.1:${port}`, '--status-interval', '5'])
+  t.after(async () => await server.stop('SIGINT'))
+  await server.waitFor(/^seeding \d+ bundle/, { stream: 'stderr' })
+  await plainClone(w, 'theirs')
+  const { report } = await mirrorClone(w, [...w.net, '--sources', 'http', w.originUrl, 'mine'])
+  assert.equal(report.method, 'http', JSON.stringify(report))
+  assert.deepEqual(report.bundles.map((b: any) => b.outcome), ['used', 'used', 'used'])
+  assert.ok(report.bytes.http > 128 << 10, 'the increments came over HTTP too')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
 })
