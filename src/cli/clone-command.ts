@@ -214,6 +214,10 @@ function summary (r: CloneReport, dir: string): string[] {
         ? `from the mirror ${used?.url ?? ''}: ${formatBytes(r.bytes.mirror)}, ${origin}`
         : `from the origin (${r.fallbackReason ?? 'no source'}): ${formatBytes(r.bytes.origin)}`
   const lines = [`cloned into '${path.relative(process.cwd(), r.directory) || dir}' ${from} in ${r.seconds.total} s`]
+  if (r.bundles !== null && r.bundles.length > 1) {
+    const used = r.bundles.filter(b => b.outcome === 'used').length
+    lines.push(`bundle list: the base and ${used - 1} of ${r.bundles.length - 1} increment(s) applied${used === r.bundles.length ? '' : ` (${r.bundles.find(b => b.outcome !== 'used')!.reason ?? 'not used'})`}`)
+  }
   if (r.pushObject !== null && r.verified === 'signature') lines.push(`verified: push object ${r.pushObject.sequence} signed by ${r.pushObject.key}`)
   if (r.discardedRefs.length > 0) {
     lines.push(`the sources disagreed with the origin on ${r.discardedRefs.length} ref(s); the origin won: ${r.discardedRefs.slice(0, 5).join(', ')}${r.discardedRefs.length > 5 ? ', ...' : ''}`)

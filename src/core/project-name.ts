@@ -30,3 +30,14 @@ export function bundleBaseName (project: string, end: string): string {
 export function pushFileName (folder: string): string {
   return `${folder}.push`
 }
+
+/**
+ * Whether `file` is one of `project`'s bundles as mirror-publish names them:
+ * `<project>-<12 hex>.bundle`, or an increment's
+ * `<project>-<12 hex>-from-<12 hex>.bundle` (not another project whose name
+ * only starts the same: `foo` does not own `foo-bar-…`).
+ */
+export function isProjectBundle (project: string, file: string): boolean {
+  const name = sanitizeName(project)
+  return file.startsWith(`${name}-`) && /^[0-9a-f]{12}(-from-[0-9a-f]{12})?\.bundle$/.test(file.slice(name.length + 1))
+}

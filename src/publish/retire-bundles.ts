@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import createDebug from 'debug'
+import { isProjectBundle } from '../core/project-name.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 
 const debug = createDebug('mirror:publish')
@@ -12,8 +13,8 @@ export const DEFAULT_GRACE_SECONDS = 7 * 24 * 3600
  * After a publish: the project's stored bundles that are not in `chain`
  * are marked retired (meta.json `retired`, the time they left the list),
  * and those retired more than `graceSeconds` ago are removed from the store
- * (0: all of them, mirror-publish --prune). A project's bundles are those
- * whose file name starts with `<project>-` (core/project-name.ts).
+ * (0: all of them, mirror-publish --prune). A project's bundles are named
+ * for it (core/project-name.ts isProjectBundle).
  * Returns the directories retired now and those removed.
  */
 export async function retireBundles (
@@ -23,7 +24,7 @@ export async function retireBundles (
   const retired: string[] = []
   const pruned: string[] = []
   for (let e of await store.list()) {
-    if (listed.has(e.dir) || !e.meta.file.startsWith(`${o.project}-`)) continue
+    if (listed.has(e.dir) || !isProjectBundle(o.project, e.meta.file)) continue
     if (e.meta.retired === null) {
       e = await store.update(e, { ...e.meta, retired: new Date(o.nowSeconds * 1000).toISOString() })
       retired.push(e.dir)

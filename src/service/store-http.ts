@@ -7,6 +7,7 @@ import { entryId, newestChain, nextList } from '../core/bundle-chain.js'
 import { formatBundleList } from '../core/bundle-list.js'
 import { parseRange } from '../core/byte-range.js'
 import { MirrorError } from '../core/errors.js'
+import { isProjectBundle } from '../core/project-name.js'
 import { hashFile } from '../io/fs/hash-file.js'
 import type { Store } from '../io/store/store.js'
 
@@ -90,7 +91,7 @@ async function sendBundle (store: Store, file: string, req: http.IncomingMessage
 async function sendList (store: Store, project: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const host = req.headers.host ?? ''
   if (!PROJECT.test(project) || !HOST.test(host)) { res.writeHead(404).end(); return }
-  const mine = (await store.list()).filter(e => e.meta.file.startsWith(`${project}-`) && e.meta.retired === null)
+  const mine = (await store.list()).filter(e => isProjectBundle(project, e.meta.file) && e.meta.retired === null)
   const chain = newestChain(mine.map(e => ({ ...e.meta, created: Date.parse(e.meta.created) }))).map(i => mine[i]!)
   if (chain.length === 0) { res.writeHead(404).end(); return }
   const entries = []

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bundleFileName, projectName, sanitizeName } from '../../src/core/project-name.js'
+import { bundleFileName, projectName, sanitizeName, isProjectBundle } from '../../src/core/project-name.js'
 import { checkBundleTorrent } from '../../src/core/torrent-policy.js'
 import { parseBundleMeta } from '../../src/core/bundle-meta.js'
 
@@ -78,4 +78,19 @@ test('bundleFileName: the name is accepted by the torrent policy and by meta.jso
 test('bundleFileName: a project name starting with "_" gives an accepted file name', () => {
   acceptedElsewhere(bundleFileName('_private', END))
   acceptedElsewhere(bundleFileName(projectName('/srv/git/_tools.git'), END))
+})
+
+test('isProjectBundle: a project\'s bases and increments, not another project that starts the same', () => {
+  const h = 'abcdef012345'
+  const cases: Array<[string, string, boolean]> = [
+    ['foo', `foo-${h}.bundle`, true],
+    ['foo', `foo-${h}-from-${h}.bundle`, true],
+    ['foo', `foo-bar-${h}.bundle`, false],
+    ['foo-bar', `foo-bar-${h}.bundle`, true],
+    ['foo', `foo-${h}.bundle.torrent`, false],
+    ['foo', `foo-${h.toUpperCase()}.bundle`, false],
+    ['foo', `foo-${h}-from-x.bundle`, false],
+    ['my project', `my-project-${h}.bundle`, true]
+  ]
+  for (const [project, file, want] of cases) assert.equal(isProjectBundle(project, file), want, `${project} ${file}`)
 })
