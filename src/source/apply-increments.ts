@@ -18,6 +18,9 @@ import { downloadHttpBundle } from './download-http-bundle.js'
 import { stageBundle } from './stage-bundle.js'
 import { screenAddresses } from './torrent-source.js'
 
+/** Increments downloading at once: a chain holds a few (five by default before a collapse), each its own torrent. */
+const PARALLEL_DOWNLOADS = 4
+
 /** What became of one increment of the list: the report's `bundles` entry. */
 export interface IncrementOutcome {
   id: string
@@ -62,7 +65,7 @@ export interface ApplyIncrementsOptions {
  * Applies increments of a bundle list, in list order, to `repo`, which
  * holds the state the first one starts from: each is downloaded from the
  * swarm (a magnet of its infohash with the given trackers, its `uri` as a
- * web seed; the next one's download starts while this one is staged),
+ * web seed; up to four download at once while git takes them in order),
  * checked against the list (size, SHA-256: the origin's list is the
  * authority on which bytes it published), its prerequisites checked to be
  * in the repository, and fetched by git into the staging namespace
@@ -79,11 +82,15 @@ export async function applyIncrements (
   let applied: BundleListEntry | null = null
   let start = o.start
   const downloads = entries.map(() => null as Promise<Downloaded> | null)
-  const begin = (i: number): Promise<Downloaded> => (downloads[i] ??= downloadIncrement(deps, entries[i]!, o))
+  const unused = new AbortController()   // downloads ahead of a bundle that stopped the chain are not waited for
+  const signal = o.signal === undefined ? unused.signal : AbortSignal.any([o.signal, unused.signal])
+  const begin = (i: number): Promise<Downloaded> => (downloads[i] ??= downloadIncrement(deps, entries[i]!, { ...o, signal }))
   try {
+    // up to PARALLEL_DOWNLOADS at once: the swarm fetches the next ones while git takes this one
+    for (let i = 0; i < Math.min(PARALLEL_DOWNLOADS, entries.length); i++) begin(i).catch(() => {})
     for (const [i, e] of entries.entries()) {
       const got = await begin(i)
-      if (i + 1 < entries.length && got.bundle !== null) begin(i + 1).catch(() => {})   // the swarm works on the next one while git takes this one
+      if (i + PARALLEL_DOWNLOADS < entries.length && got.bundle !== null) begin(i + PARALLEL_DOWNLOADS).catch(() => {})
       const outcome: IncrementOutcome = { id: e.id, infoHash: e.infoHash, creationToken: e.creationToken, outcome: 'used', reason: null, fromPeers: got.fromPeers, fromWebSeeds: got.fromWebSeeds, seconds: got.seconds }
       outcomes.push(outcome)
       if (got.bundle === null) {
@@ -109,7 +116,8 @@ export async function applyIncrements (
       }
     }
   } finally {
-    // what was started and not used: its download stays resumable (failed) or goes (refused)
+    // what was started and not used: stopped; its download stays resumable
+    unused.abort()
     for (const [i, d] of downloads.entries()) {
       if (d === null || i < outcomes.length) continue
       const got = await d.catch(() => null)
