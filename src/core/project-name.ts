@@ -41,3 +41,9 @@ export function isProjectBundle (project: string, file: string): boolean {
   const name = sanitizeName(project)
   return file.startsWith(`${name}-`) && /^[0-9a-f]{12}(-from-[0-9a-f]{12})?\.bundle$/.test(file.slice(name.length + 1))
 }
+
+/** The project a bundle file name of mirror-publish's names (isProjectBundle), or null for another name. */
+export function projectOfBundle (file: string): string | null {
+  const m = /^(.+?)-[0-9a-f]{12}(-from-[0-9a-f]{12})?\.bundle$/.exec(file)
+  return m === null ? null : m[1]!
+}

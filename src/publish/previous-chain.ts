@@ -16,7 +16,8 @@ export interface PreviousChain {
  * The previous publish's chain, for the next one to extend: the list the
  * remote publishes (what clients have seen), else this repository's own
  * record (a --no-push publish, a server-side repository), each of its
- * bundles found in the store by its SHA-256 and size. `{ chain: null,
+ * bundles found in the store by its SHA-256 and size (or, downloaded by a
+ * reseeder, its infohash and size). `{ chain: null,
  * reason }` when there is no list, it does not read, or the store lacks
  * one of its bundles (a CI machine without the cached store): the next
  * publish then starts a new base.
@@ -34,7 +35,8 @@ export async function previousChain (git: Git, store: Store, o: { remote: string
   const stored = await store.list()
   const entries: StoredBundle[] = []
   for (const e of list.entries) {
-    const found = stored.find(s => s.meta.sha256 === e.sha256 && s.meta.size === e.size)
+    // a bundle this store built knows its SHA-256; one a reseeder downloaded (a CI cache) is known by its torrent
+    const found = stored.find(s => s.meta.size === e.size && (s.meta.sha256 === e.sha256 || (s.meta.sha256 === null && s.meta.infoHash === e.infoHash)))
     if (found === undefined || !await store.isUnchanged(found)) {
       return { chain: null, reason: `the store ${store.root} lacks bundle ${e.id} of the published list (or it changed on disk)` }
     }

@@ -12,6 +12,8 @@ import { RECORD_REFS } from '../core/refs.js'
 import { MirrorError } from '../core/errors.js'
 import { readBundleList } from '../io/git/read-bundle-list.js'
 import { commitDownload } from '../io/store/commit-download.js'
+import { DEFAULT_GRACE_SECONDS, retireBundles } from '../io/store/retire-bundles.js'
+import { projectOfBundle } from '../core/project-name.js'
 import { downloadIncrement } from '../source/apply-increments.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 
@@ -78,6 +80,9 @@ export async function seedRemote (
   }
   await seeder.seed(entry)
   const increments = trust === null ? await seedIncrements(deps, url, records.list, entry, { ...o, announce: (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? [] }) : []
+  // what the remote no longer lists is retired, and removed after the grace, as a publisher's store does: a CI cache stays bounded
+  const project = projectOfBundle(entry.meta.file)
+  if (project !== null) await retireBundles(store, { project, chain: [entry, ...increments], nowSeconds: Math.floor(Date.now() / 1000), graceSeconds: DEFAULT_GRACE_SECONDS })
   return { url, entry, increments, downloaded: bundle.entry === null ? { fromPeers: bundle.fromPeers, fromWebSeeds: bundle.fromWebSeeds } : null }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bundleFileName, projectName, sanitizeName, isProjectBundle } from '../../src/core/project-name.js'
+import { bundleFileName, projectName, sanitizeName, isProjectBundle, projectOfBundle } from '../../src/core/project-name.js'
 import { checkBundleTorrent } from '../../src/core/torrent-policy.js'
 import { parseBundleMeta } from '../../src/core/bundle-meta.js'
 
@@ -93,4 +93,11 @@ test('isProjectBundle: a project\'s bases and increments, not another project th
     ['my project', `my-project-${h}.bundle`, true]
   ]
   for (const [project, file, want] of cases) assert.equal(isProjectBundle(project, file), want, `${project} ${file}`)
+})
+
+test('projectOfBundle: the project a bundle file name names', () => {
+  assert.equal(projectOfBundle('foo-bar-abcdef012345.bundle'), 'foo-bar')
+  assert.equal(projectOfBundle('foo-abcdef012345-from-0123456789ab.bundle'), 'foo')
+  assert.equal(projectOfBundle('foo.bundle'), null)
+  assert.equal(projectOfBundle('foo-abcdef012345.bundle.torrent'), null)
 })

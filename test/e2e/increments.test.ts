@@ -201,6 +201,16 @@ test('past --max-increments the chain collapses into a new base; the old bundles
   const seeder = await startSeeder(w)
   const { report } = await mirrorClone(w, [...w.net, w.originUrl, 'mine'])
   assert.equal(report.bundles.length, 3)
+  const ciStore = path.join(w.dir, 'ci-store')
+  const reseed = async (): Promise<any> => {   // a CI reseed of the origin into its own store, stopped once it seeds
+    const r = w.start('mirror-seed', [...w.net, '--json', '--store', ciStore, w.originUrl], w.dir)
+    try {
+      return JSON.parse((await r.waitFor(/"event":"ready"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+    } finally {
+      await r.stop('SIGINT')
+    }
+  }
+  assert.equal((await reseed()).increments.length, 2, 'a reseeder holds the old chain')
   await seeder.stop('SIGINT')
   await w.git(['clone', '-q', w.originUrl, 'theirs'], w.dir)
 
@@ -214,6 +224,11 @@ test('past --max-increments the chain collapses into a new base; the old bundles
   assert.deepEqual(collapsed.pruned, [], 'and stays in the store (seeded) for the grace period')
   const stillThere = await w.run('mirror-seed', [...w.net, '--json', '--duration', '1'], w.work)
   assert.equal(stillThere.code, 0, stillThere.stderr)
+  const newSeeder = await startSeeder(w)
+  t.after(async () => await newSeeder.stop('SIGINT'))
+  assert.equal((await reseed()).infoHash, collapsed.infoHash, 'the reseeder takes the new base')
+  const ciMeta = await Promise.all(old.chain.bundles.map(async (b: any) => JSON.parse(await readFile(path.join(ciStore, 'bundles', ...storeKey(b), 'meta.json'), 'utf8'))))
+  assert.ok(ciMeta.every(m => typeof m.retired === 'string'), 'and retires the old chain in its store (removed after the grace)')
 
   // the client holding the old chain: nothing newer applies; a plain fetch, and it equals git fetch
   const r = await w.run('mirror-fetch', ['--json', '--cache', path.join(w.dir, 'cache'), ...w.net], path.join(w.dir, 'mine'), 60_000)
@@ -254,3 +269,10 @@ test('--web-seed naming a mirror-seed --http server: the list\'s uris and each t
   assert.ok(report.bytes.http > 128 << 10, 'the increments came over HTTP too')
   await assertSameAsGitClone(w, 'mine', 'theirs')
 })
+
+/** bundles/<start[0:2]>/<start[2:]>/<end> of a publish report's bundle: from its store path. */
+function storeKey (b: { path: string }): string[] {
+  const parts = b.path.split(path.sep)
+  const i = parts.lastIndexOf('bundles')
+  return parts.slice(i + 1, i + 4)
+}

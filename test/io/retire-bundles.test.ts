@@ -9,7 +9,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import type { BundleMeta } from '../../src/core/bundle-meta.js'
 import { Store, type StoredBundle } from '../../src/io/store/store.js'
-import { retireBundles } from '../../src/publish/retire-bundles.js'
+import { retireBundles } from '../../src/io/store/retire-bundles.js'
 
 async function entry (store: Store, project: string, end: string): Promise<StoredBundle> {
   const temp = await store.makeTemp('publish')

@@ -1,16 +1,16 @@
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import createDebug from 'debug'
-import { isProjectBundle } from '../core/project-name.js'
-import type { Store, StoredBundle } from '../io/store/store.js'
+import { isProjectBundle } from '../../core/project-name.js'
+import type { Store, StoredBundle } from './store.js'
 
-const debug = createDebug('mirror:publish')
+const debug = createDebug('mirror:store')
 
 /** A week: a bundle that left the list is still seeded for clients holding the old chain (and a weekly CI reseed) this long. */
 export const DEFAULT_GRACE_SECONDS = 7 * 24 * 3600
 
 /**
- * After a publish: the project's stored bundles that are not in `chain`
+ * After a publish (or a reseed of a remote's list): the project's stored bundles that are not in `chain`
  * are marked retired (meta.json `retired`, the time they left the list),
  * and those retired more than `graceSeconds` ago are removed from the store
  * (0: all of them, mirror-publish --prune). A project's bundles are named
