@@ -18,7 +18,7 @@ export async function startFollowing (
     `${e.what}: a new publish, ${e.file} (${e.infoHash}), seeding it; the one it replaces is seeded ${Math.round(o.graceMs / 1000)} s more`))
   follower.on('dropped', (e: { file: string }) => reporter.event({ event: 'dropped', ...e }, `${e.file}: replaced, no longer seeded`))
   follower.on('warning', (err: Error) => reporter.event({ event: 'warning', message: err.message }, `warning: following: ${err.message}`))
-  for (const r of ready) follower.followOrigin(r.url, r.entry)
+  for (const r of ready) follower.followOrigin(r.url, r.entry, r.increments)
   const reseeded = new Set(ready.map(r => r.entry.dir))
   for (const entry of await deps.store.list()) {
     if (entry.meta.pointer !== null && entry.meta.pointer.infoHash === entry.meta.infoHash && (ready.length === 0 || reseeded.has(entry.dir))) follower.followPointer(entry)

@@ -48,10 +48,10 @@ export class Follower extends EventEmitter {
     o.signal.addEventListener('abort', () => this.close(), { once: true })
   }
 
-  /** Follows an origin whose bundle `current` is seeded. */
-  followOrigin (url: string, current: StoredBundle): void {
+  /** Follows an origin whose bundle `current` (and the increments of its list, `increments`) is seeded. */
+  followOrigin (url: string, current: StoredBundle, increments: StoredBundle[] = []): void {
     let seen: string | null = null
-    let entry = current
+    let seeded = [current, ...increments]
     this.every(async () => {
       const state = canPollRecords(url)
         ? (await pollRecords(url, { timeoutMs: this.o.stallTimeoutMs, signal: this.o.signal })).state
@@ -59,9 +59,12 @@ export class Follower extends EventEmitter {
       if (seen === null || state === seen) { seen = state; return }
       seen = state
       const r = await seedRemote(this.deps, url, { maxSize: this.o.maxSize, stallTimeoutMs: this.o.stallTimeoutMs, trust: this.o.trust ?? [], ...(this.o.project === undefined ? {} : { project: this.o.project }), signal: this.o.signal })
-      if (r.entry.meta.infoHash === entry.meta.infoHash) return
-      this.replaced(entry, r.entry, url)
-      entry = r.entry
+      // the base and the increments of its list: a new increment, or a new base (a collapse) whose predecessors go
+      const now = [r.entry, ...r.increments]
+      const has = (list: StoredBundle[], e: StoredBundle): boolean => list.some(x => x.meta.infoHash === e.meta.infoHash)
+      if (now.every(e => has(seeded, e))) return
+      this.replaced(seeded.filter(e => !has(now, e)), now.at(-1)!, url)
+      seeded = now
     })
   }
 
@@ -88,7 +91,7 @@ export class Follower extends EventEmitter {
       const next = await this.deps.store.update(kept, { ...kept.meta, pointer: { key: stored.key, project: stored.project, seq: found.item.seq, infoHash: found.item.infoHash, sig: found.item.sig } })
       await this.deps.seeder.seed(next)
       seq = found.item.seq
-      this.replaced(entry, next, `the DHT pointer of ${stored.project}`)
+      this.replaced([entry], next, `the DHT pointer of ${stored.project}`)
       entry = next
     })
   }
@@ -99,8 +102,13 @@ export class Follower extends EventEmitter {
     this.timers.clear()
   }
 
-  private replaced (old: StoredBundle, next: StoredBundle, what: string): void {
+  /** `next` is the newest bundle seeded now; `gone` left what is published, and is dropped after the grace. */
+  private replaced (gone: StoredBundle[], next: StoredBundle, what: string): void {
     this.emit('changed', { what, infoHash: next.meta.infoHash, file: next.meta.file })
+    for (const old of gone) this.dropLater(old)
+  }
+
+  private dropLater (old: StoredBundle): void {
     this.later(this.o.graceMs, async () => {
       await this.deps.seeder.drop(old)
       if (this.o.deleteDropped) await rm(old.dir, { recursive: true, force: true })

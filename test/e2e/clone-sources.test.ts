@@ -98,6 +98,7 @@ test('a magnet record alone: the metadata comes from the peer, same infohash', B
   const out = await publish(w)
   const seeder = await startSeeder(w)
   await w.git(['update-ref', '-d', 'refs/mirrors/bundle/torrent'], w.origin)
+  await w.git(['update-ref', '-d', 'refs/mirrors/bundle/list'], w.origin)
   const records = await w.git(['for-each-ref', '--format=%(refname)', 'refs/mirrors/'], w.origin)
   assert.equal(records.trim(), 'refs/mirrors/bundle/magnet')
 

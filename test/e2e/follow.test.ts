@@ -1,6 +1,7 @@
-// mirror-seed --follow: a reseeder picks up the maintainer's next publish
-// without a restart (the origin's records change), seeds it, drops the one
-// it replaced after the grace period; a clone then gets the new state from
+// mirror-seed --follow: a reseeder picks up the maintainer's next publishes
+// without a restart (the origin's records change): an increment is seeded
+// beside the base; a new base is seeded and what it replaced dropped after
+// the grace period; a clone then gets the new state from
 // the reseeder alone. And a publisher's own seeder follows its DHT pointer:
 // a publish made on another machine with the same key is picked up.
 import assert from 'node:assert/strict'
@@ -26,17 +27,31 @@ test('mirror-seed --follow: the next publish of an origin is downloaded and seed
   await follower.waitFor(/"event":"ready"/, { stream: 'stdout', timeoutMs: 60_000 })
   await follower.waitFor(/^following 1 origin/, { stream: 'stderr' })
 
-  // the next publish, seeded by the maintainer only while the follower picks it up
+  // the next publish is an increment: seeded beside the base, nothing dropped
   await w.git(['commit', '-q', '--allow-empty', '-m', 'the next release'])
   await w.git(['push', '-q', 'origin', 'HEAD'])
-  const next = w.start('mirror-publish', [...net, '--json', '--seed', '--status-interval', '1'])
+  const inc = await w.run('mirror-publish', ['--json', ...net])
+  assert.equal(inc.code, 0, inc.stderr)
+  const increment = JSON.parse(inc.stdout).chain.bundles[1]
+  await maintainer.stop('SIGINT')
+  const maintainer2 = w.start('mirror-seed', [...net, '--status-interval', '1'])   // seeds the store's increment too
+  t.after(async () => await maintainer2.stop('SIGINT'))
+  await maintainer2.waitFor(SEEDING, { stream: 'stderr' })
+  const added = JSON.parse((await follower.waitFor(/"event":"changed"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+  assert.equal(added.infoHash, increment.infoHash)
+
+  // then a full bundle (the chain collapses), seeded by the maintainer only while the follower picks it up
+  await w.git(['commit', '-q', '--allow-empty', '-m', 'the release after'])
+  await w.git(['push', '-q', 'origin', 'HEAD'])
+  const next = w.start('mirror-publish', [...net, '--json', '--max-increments', '0', '--seed', '--status-interval', '1'])
   t.after(async () => await next.stop('SIGINT'))
   const published = JSON.parse((await next.waitFor(/^\{"store"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
-  const changed = JSON.parse((await follower.waitFor(/"event":"changed"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+  assert.equal(published.chain.made, 'base')
+  const changed = JSON.parse((await follower.waitFor(new RegExp(`"event":"changed".*"infoHash":"(?!${increment.infoHash as string})`), { stream: 'stdout', timeoutMs: 60_000 })).input!)
   assert.equal(changed.infoHash, published.infoHash)
   await follower.waitFor(/"event":"dropped"/, { stream: 'stdout', timeoutMs: 30_000 })
   await next.stop('SIGINT')
-  await maintainer.stop('SIGINT')
+  await maintainer2.stop('SIGINT')
 
   // only the follower seeds the new bundle now
   const { report } = await mirrorClone(w, [...net, w.originUrl, 'mine'])
