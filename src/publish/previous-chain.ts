@@ -1,7 +1,9 @@
+import { stat } from 'node:fs/promises'
 import type { BundleList } from '../core/bundle-list.js'
 import { chainProblem } from '../core/bundle-chain.js'
 import { isMirrorError } from '../core/errors.js'
 import { RECORD_REFS } from '../core/refs.js'
+import { hashFile } from '../io/fs/hash-file.js'
 import { readBundleList } from '../io/git/read-bundle-list.js'
 import type { Git } from '../io/git/run-git.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
@@ -37,14 +39,28 @@ export async function previousChain (git: Git, store: Store, o: { remote: string
   for (const e of list.entries) {
     // a bundle this store built knows its SHA-256; one a reseeder downloaded (a CI cache) is known by its torrent
     const found = stored.find(s => s.meta.size === e.size && (s.meta.sha256 === e.sha256 || (s.meta.sha256 === null && s.meta.infoHash === e.infoHash)))
-    if (found === undefined || !await store.isUnchanged(found)) {
-      return { chain: null, reason: `the store ${store.root} lacks bundle ${e.id} of the published list (or it changed on disk)` }
-    }
-    entries.push(found)
+    const checked = found === undefined ? null : await unchanged(store, found, e.sha256)
+    if (checked === null) return { chain: null, reason: `the store ${store.root} lacks bundle ${e.id} of the published list (or it changed on disk)` }
+    entries.push(checked)
   }
   const broken = chainProblem(entries.map(e => e.meta))
   if (broken !== null) return { chain: null, reason: `${RECORD_REFS.list} of the last publish: ${broken}` }
   return { chain: { list, entries }, reason: null }
+}
+
+/**
+ * The entry when its bundle is still the listed one: its size and mtime as
+ * last verified, or else (a copy, a cache restored: new mtimes) its bytes
+ * hashed again and found to be the list's, which is then recorded; null
+ * when it changed.
+ */
+async function unchanged (store: Store, e: StoredBundle, sha256: string): Promise<StoredBundle | null> {
+  if (await store.isUnchanged(e) && e.meta.sha256 !== null) return e
+  const st = await stat(e.bundlePath).catch(() => null)
+  if (st === null || st.size !== e.meta.size) return null
+  const digest = await hashFile(e.bundlePath)
+  if (digest.sha256 !== sha256 || digest.size !== e.meta.size) return null
+  return await store.update(e, { ...e.meta, sha256, mtimeMs: st.mtimeMs })
 }
 
 /** The list blob: the remote's (fetched by its ref, no ref written) when it has one, else the local record; null when neither. */

@@ -61,6 +61,18 @@ async function publishedInfoHash (w: World): Promise<string> {
   return (await parseTorrent(await fetchRecord(w, 'refs/mirrors/bundle/torrent'))).infoHash as string
 }
 
+/** The infohashes refs/mirrors/bundle/list names, in list order (the base, then increments). */
+async function listedInfoHashes (w: World): Promise<string[]> {
+  return [...(await fetchRecord(w, 'refs/mirrors/bundle/list')).toString().matchAll(/^\tinfohash = ([0-9a-f]{40})$/gm)].map(m => m[1]!)
+}
+
+/** stdout of the job's step whose run: contains `text`. */
+function stepStdout (j: JobRun, text: string): string {
+  const o = j.outputs.find(s => s.step.run?.includes(text) === true)
+  assert.ok(o !== undefined, `${j.id} ran a step with ${text}`)
+  return o.stdout
+}
+
 function job (r: Record<string, JobRun | 'skipped'>, id: string): JobRun {
   const j = r[id]
   assert.ok(j !== undefined && j !== 'skipped', `job ${id} ran`)
@@ -152,27 +164,31 @@ test('the GitHub Actions recipe: a tag publishes, the default branch\'s reseed k
   assert.equal(scope(`refs/heads/${DEFAULT_BRANCH}`).length, 1, 'the store saved where every run reads')
   assert.deepEqual((await storeEntries(cache.entries[0]!.dir)).map(e => e.infoHash), [ih1])
 
-  // a new commit and tag: the publish finds the previous bundle in the store the cache carried
+  // a new commit and tag: the publish finds the previous bundle in the store the cache carried, and makes an increment
   await writeFile(path.join(w.work, 'NEWS'), 'release 1.1.0\n')
   await w.git(['add', 'NEWS'])
   await w.git(['commit', '--quiet', '-m', 'News for 1.1.0'])
   const second = await runner.run(await pushTag('v1.1.0'))
-  const ih2 = await publishedInfoHash(w)
-  assert.notEqual(ih2, ih1)
+  assert.match(stepStdout(job(second, 'publish'), 'git mirror publish'), /an increment of the list/, 'the cached store carried the chain')
+  assert.equal(await publishedInfoHash(w), ih1, 'the torrent record still names the base')
+  const listed = await listedInfoHashes(w)
+  assert.equal(listed.length, 2)
+  const ih2 = listed[1]!
   const held = await storeEntries(store(job(second, 'publish')))
-  assert.deepEqual(held.map(e => e.infoHash).sort(), [ih1, ih2].sort(), 'the second publish\'s store holds both entries')
+  assert.deepEqual(held.map(e => e.infoHash).sort(), [ih1, ih2].sort(), 'the second publish\'s store holds the base and the increment')
   assert.ok(held.find(e => e.infoHash === ih2)!.refs.includes('refs/tags/v1.1.0'))
   const dispatched2 = await dispatchedRun(runner)
-  assert.match(stepStderr(job(dispatched2, 'reseed'), 'git mirror seed'), /downloaded [\d.]+ [KM]iB from peers/)
+  assert.match(stepStderr(job(dispatched2, 'reseed'), 'git mirror seed'), /already in the store, and the 1 increment\(s\) of its bundle list/)
 
   // the schedule, with no publisher left: the reseed takes the bundle from the cache and alone serves a clone
   const scheduled = await runner.run({ name: 'schedule', ref: `refs/heads/${DEFAULT_BRANCH}`, sha: await sha(DEFAULT_BRANCH) })
   assert.equal(scheduled.publish, 'skipped')
-  assert.match(stepStderr(job(scheduled, 'reseed'), 'git mirror seed'), /already in the store/)
+  assert.match(stepStderr(job(scheduled, 'reseed'), 'git mirror seed'), /already in the store, and the 1 increment/)
   assert.ok(clone !== null, 'the clone ran while the scheduled reseed seeded')
   const report = (clone as { report: any }).report
   assert.equal(report.method, 'torrent', JSON.stringify(report))
-  assert.equal(report.infoHash, ih2)
+  assert.equal(report.infoHash, ih1)
+  assert.deepEqual(report.bundles.map((b: any) => [b.infoHash, b.outcome]), [[ih1, 'used'], [ih2, 'used']], 'the base and the increment from the reseed')
   assert.ok(report.bytes.swarm > 0, `bytes from the swarm: ${String(report.bytes.swarm)}`)
   await plainClone(w, 'theirs')
   await assertSameAsGitClone(w, 'mine', 'theirs')
