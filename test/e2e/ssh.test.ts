@@ -81,6 +81,7 @@ test('ssh:// origin: mirror-publish pushes the records over ssh, mirror-clone ta
   assert.deepEqual(out.push, { remote: 'origin', outcome: 'pushed' })
   assert.match(out.bundle.file, /^project-[0-9a-f]{12}\.bundle$/, 'the project is named after the ssh URL\'s path')
   assert.equal(await originRecords(w), [
+    `${out.records.list as string} refs/mirrors/bundle/list`,
     `${out.records.magnet as string} refs/mirrors/bundle/magnet`,
     `${out.records.torrent as string} refs/mirrors/bundle/torrent`
   ].join('\n'))

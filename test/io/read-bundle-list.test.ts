@@ -13,7 +13,7 @@ import { startStaticServer } from '../helpers/static-server.js'
 import { sandbox } from './git-sandbox.js'
 
 const entry = (id: string, token: number, uri: string | null): BundleList['entries'][number] =>
-  ({ id, uri, creationToken: token, infoHash: 'c'.repeat(40), size: 100 * token, sha256: 'd'.repeat(64) })
+  ({ id, uri, creationToken: token, infoHash: String(token).padStart(40, 'c'), size: 100 * token, sha256: 'd'.repeat(64) })
 
 test('readBundleList: what we print, git reads back the same; includes are not followed; junk is BAD_RECORD', { timeout: 30_000 }, async t => {
   const sb = await sandbox(t)

@@ -44,12 +44,12 @@ test('writeRecords: an absent record is deleted, the others replaced', async (t)
   await writeRecords(git, { torrent: TORRENT, magnet: MAGNET, http: HTTP })
   const torrent2 = Buffer.from('d4:infod4:name1:yee')
   const oids = await writeRecords(git, { torrent: torrent2 })
-  assert.deepEqual(oids, { torrent: oids.torrent, magnet: null, http: null, fetchGit: null, fetchHttp: null, push: null })
+  assert.deepEqual(oids, { torrent: oids.torrent, magnet: null, http: null, list: null, fetchGit: null, fetchHttp: null, push: null })
   assert.deepEqual(await records(sb, repo), { [RECORD_REFS.torrent]: oids.torrent })
   assert.deepEqual(await sb.gitBuffer(repo, ['cat-file', 'blob', RECORD_REFS.torrent]), torrent2)
 
   // and nothing at all deletes every record
-  assert.deepEqual(await writeRecords(git, {}), { torrent: null, magnet: null, http: null, fetchGit: null, fetchHttp: null, push: null })
+  assert.deepEqual(await writeRecords(git, {}), { torrent: null, magnet: null, http: null, list: null, fetchGit: null, fetchHttp: null, push: null })
   assert.deepEqual(await records(sb, repo), {})
 })
 
