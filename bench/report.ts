@@ -1,5 +1,7 @@
 // bench/RESULTS.md from one run's results: every run's figure, the medians,
-// the targets with PASS/FAIL, the machine and how to reproduce.
+// the targets with PASS/FAIL, the machine and how to reproduce; each part in a
+// marked section that names the run (bench/results-file.ts), so that a run of
+// some parts can keep the other parts' sections.
 import os from 'node:os'
 import { CLONE_KINDS, cloneTargets, type CloneKind, type CloneReportJson, type CloneResult } from './clone-bench.js'
 import { engineTargets, type EngineKind, type EngineResult } from './engine-bench.js'
@@ -8,6 +10,7 @@ import { fmtKB, fmtMB, fmtRatio, fmtRssMB, fmtS, median, type Target } from './m
 import type { ProbeCheck } from './probe-check.js'
 import { PUBLISH_KINDS, publishTargets, type PublishKind, type PublishResult } from './publish-bench.js'
 import type { BenchRepo } from './repo.js'
+import { provenance, printSection, targetRows, TARGETS_HEAD, type Section, type Stamp } from './results-file.js'
 import { rssTargets, type RssResult } from './rss-bench.js'
 import type { ScaleResult } from './scale.js'
 
@@ -140,71 +143,80 @@ function probeSection (p: ProbeCheck): string {
   ]) + `\n\n${p.agrees === true ? 'They agree where node is the only process, and the probe stays at or below time\'s figure for mirror-clone, whose %M also covers its largest git child: the probe measures our node process alone.' : `**Check failed**: ${p.note ?? ''}`}`
 }
 
+const WORLD = 'Every process ran on this machine over 127.0.0.1 (git http-backend behind a node HTTP server, an embedded bittorrent-tracker, a mirror-seed per published repository; no DHT, LSD, UPnP or public tracker).'
+
+const CLONE_INTRO = 'a. `git clone <url>` over loopback smart HTTP; b. `git clone <bundle file>` from the bundle mirror-publish made (local disk: the floor); c. `mirror-clone <url>` from a swarm of one seeder, unsigned publish; d. `mirror-clone <url>`, signed publish whose key the client trusts (`git config --global mirror.<url>.trustedKey`). All check out the default branch. "origin sent" is the git server\'s response bytes during the run (0 for b). Peak RSS is our node process alone (rss-probe.cjs), not its git children. The phase columns are mirror-clone\'s own report. A row is valid when the command succeeded, mirror-clone reported `method: torrent` (and `verified: signature` for d), and its refs and HEAD equal those of a. `indexedBy` is `git` when git\'s index-pack indexed the pack, `signed-index` when the publisher\'s signed .idx was used as it is (the signed fast path). On loopback the origin\'s bandwidth costs nothing, so a is close to the floor b; the d / a target is about an origin behind a real network.'
+
+export const SECTION_TITLES: Record<string, string> = {
+  machine: 'Machine', repo: 'Repository', clone: '1. Clone', publish: '2. Publish', engine: '3. Download engine',
+  rss: '4. Peak RSS with a ~1 GB bundle', scale: '5. Scale', probe: 'RSS probe check'
+}
+
+/** Lines of the Machine section that differ from run to run on the same machine. */
+export const MACHINE_VOLATILE = /^\| load average /
+/** Lines of the Repository section that the clone part measures. */
+export const REPO_FROM_CLONE = /^\| bundle /
+
+/** One marked section per part of `r`, in the file's order; a part not run says so. */
+export function renderSections (r: BenchResults): Section[] {
+  const stamp: Stamp = { date: r.date, command: r.command, seconds: Math.round(r.seconds * 10) / 10, repeat: r.options.repeat }
+  const skipped = (how: string): string => `Not run by the run that wrote this section (${how}).`
+  const bodies: Record<string, string> = {
+    machine: machineSection(r.machine),
+    repo: repoSection(r),
+    clone: `${CLONE_INTRO}\n\n${r.clone === null ? skipped('--only') : cloneSection(r.clone, r.seeders)}`,
+    publish: r.publish === null ? skipped('--only') : publishSection(r.publish),
+    engine: r.engine === null ? skipped('--only') : engineSection(r.engine),
+    rss: r.rss === null ? skipped('add --rss-gb, or run --size large') : rssSection(r.rss),
+    scale: r.scale === null ? skipped('add --scale') : r.scale.markdown,
+    probe: r.probe === null ? 'Not run by the run that wrote this section.' : probeSection(r.probe)
+  }
+  const heading = (name: string): string => name === 'repo' ? `## Repository (\`--size ${r.options.size}\`)` : `## ${SECTION_TITLES[name]!}`
+  return Object.entries(bodies).map(([name, body]) => ({ name, stamp, text: `${heading(name)}\n\n${body}` }))
+}
+
 /**
- * The results as markdown. `analysis` (bench/ANALYSIS.md, written by hand
- * from a profiled run) goes in as the section on the targets missed: the
- * figures are regenerated, the reading of them is not.
+ * The results file from its sections: the header line naming the run behind
+ * each section, the Summary (the sections' own target tables), the sections,
+ * `analysis` (bench/ANALYSIS.md, written by hand from a profiled run, as the
+ * section on the targets missed: the figures are regenerated, the reading of
+ * them is not), and how to reproduce.
  */
-export function renderMarkdown (r: BenchResults, analysis: string | null = null): string {
-  const targets = allTargets(r)
-  const skipped = (how: string): string => `Not run in this invocation (${how}).`
-  const parts = [
+export function assembleMarkdown (sections: Section[], analysis: string | null = null): string {
+  const runs = provenance(sections)
+  const by = (x: typeof runs[number]): string => `\`${x.stamp.command}\` on ${x.stamp.date}, in ${fmtS(x.stamp.seconds)} s`
+  const written = runs.length === 1
+    ? `Written by ${by(runs[0]!)}. ${WORLD} Each figure is repeated ${runs[0]!.stamp.repeat} times, interleaved,`
+    : `Written by ${runs.map(x => `${by(x)}, each figure repeated ${x.stamp.repeat} times (${x.headings.join(', ')})`).join('; and by ')}. ${WORLD} Figures are repeated and interleaved,`
+  const rows = targetRows(sections)
+  const commands = [...new Set(runs.map(x => x.stamp.command))]
+  return [
     '# Benchmark results',
     '',
-    `Written by \`${r.command}\` on ${r.date}, in ${fmtS(r.seconds)} s. Every process ran on this machine over 127.0.0.1 (git http-backend behind a node HTTP server, an embedded bittorrent-tracker, one mirror-seed per published bundle; no DHT, LSD, UPnP or public tracker). Each figure is repeated ${r.options.repeat} times, interleaved, each run into a fresh directory with fresh caches; the page cache is warm (the repository and the bundles were just written or read), nothing was dropped. Medians are over the valid runs. Units: MB = 10^6 bytes, MB/s = 10^6 bytes/s, s = wall-clock seconds.`,
+    `${written} each run into a fresh directory with fresh caches; the page cache is warm (the repository and the bundles were just written or read), nothing was dropped. Medians are over the valid runs. Units: MB = 10^6 bytes, MB/s = 10^6 bytes/s, s = wall-clock seconds. A run with \`--only\` rewrites the sections of the parts it ran (the Repository with clone, the RSS probe check with clone or engine, Scale with --scale) and keeps every other section as the run named for it wrote it (the sections are marked in this file's source); the Summary is made from the sections' own target tables.`,
     '',
     '## Summary',
     '',
-    targets.length === 0 ? 'No target was measured.' : targetsTable(targets),
+    rows.length === 0 ? 'No target was measured.' : [TARGETS_HEAD, '|---|---|---|---|', ...rows].join('\n'),
     '',
-    '## Machine',
-    '',
-    machineSection(r.machine),
-    '',
-    `## Repository (\`--size ${r.options.size}\`)`,
-    '',
-    repoSection(r),
-    '',
-    '## 1. Clone',
-    '',
-    'a. `git clone <url>` over loopback smart HTTP; b. `git clone <bundle file>` from the bundle mirror-publish made (local disk: the floor); c. `mirror-clone <url>` from a swarm of one seeder, unsigned publish; d. `mirror-clone <url>`, signed publish whose key the client trusts (`git config --global mirror.<url>.trustedKey`). All check out the default branch. "origin sent" is the git server\'s response bytes during the run (0 for b). Peak RSS is our node process alone (rss-probe.cjs), not its git children. The phase columns are mirror-clone\'s own report. A row is valid when the command succeeded, mirror-clone reported `method: torrent` (and `verified: signature` for d), and its refs and HEAD equal those of a. `indexedBy` is `git` when git\'s index-pack indexed the pack, `signed-index` when the publisher\'s signed .idx was used as it is (the signed fast path). On loopback the origin\'s bandwidth costs nothing, so a is close to the floor b; the d / a target is about an origin behind a real network.',
-    '',
-    r.clone === null ? skipped('--only') : cloneSection(r.clone, r.seeders),
-    '',
-    '## 2. Publish',
-    '',
-    r.publish === null ? skipped('--only') : publishSection(r.publish),
-    '',
-    '## 3. Download engine',
-    '',
-    r.engine === null ? skipped('--only') : engineSection(r.engine),
-    '',
-    '## 4. Peak RSS with a ~1 GB bundle',
-    '',
-    r.rss === null ? skipped('add --rss-gb, or run --size large') : rssSection(r.rss),
-    '',
-    '## 5. Scale',
-    '',
-    r.scale === null ? skipped('add --scale') : r.scale.markdown,
-    '',
-    '## RSS probe check',
-    '',
-    r.probe === null ? 'Not run in this invocation.' : probeSection(r.probe),
-    ...(r.notes.length === 0 ? [] : ['', '## Notes', '', ...r.notes.map(n => `- ${n}`)]),
-    ...(analysis === null ? [] : ['', '## The targets missed: gaps, profiles, limits (bench/ANALYSIS.md)', '', analysis.replace(/^# .*\n+/, '').trim()]),
-    '',
+    ...sections.flatMap(s => [printSection(s), '']),
+    ...(analysis === null ? [] : ['## The targets missed: gaps, profiles, limits (bench/ANALYSIS.md)', '', analysis.replace(/^# .*\n+/, '').trim(), '']),
     '## How to reproduce',
     '',
     '```sh',
     'apt-get install -y aria2 time      # aria2c for the engine comparison, GNU time for the probe check',
     'npm ci',
-    `${r.command}`,
+    ...commands,
     'npm run bench -- --size small      # a few minutes',
     'npm run bench -- --size large      # the real run; includes the ~1 GB RSS check (--no-rss-gb to skip)',
     '```',
     '',
-    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss`, `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
+    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
     ''
-  ]
-  return parts.join('\n')
+  ].join('\n')
+}
+
+/** The results of one run as a whole file. */
+export function renderMarkdown (r: BenchResults, analysis: string | null = null): string {
+  return assembleMarkdown(renderSections(r), analysis)
 }
