@@ -5,6 +5,7 @@
 import os from 'node:os'
 import { CLONE_KINDS, cloneTargets, type CloneKind, type CloneReportJson, type CloneResult } from './clone-bench.js'
 import { engineTargets, type EngineKind, type EngineResult } from './engine-bench.js'
+import { FETCH_KINDS, fetchTargets, type FetchKind, type FetchResult } from './fetch-bench.js'
 import type { Machine } from './machine.js'
 import { fmtKB, fmtMB, fmtRatio, fmtRssMB, fmtS, median, type Target } from './measure.js'
 import type { ProbeCheck } from './probe-check.js'
@@ -29,6 +30,7 @@ export interface BenchResults {
   publish: PublishResult | null
   rss: RssResult | null
   scale: { markdown: string, result: ScaleResult } | null
+  fetch: FetchResult | null
   seconds: number
   notes: string[]
 }
@@ -38,7 +40,8 @@ export function allTargets (r: BenchResults): Target[] {
     ...(r.clone === null ? [] : cloneTargets(r.clone)),
     ...(r.publish === null ? [] : publishTargets(r.publish)),
     ...(r.engine === null ? [] : engineTargets(r.engine)),
-    ...(r.rss === null ? [] : rssTargets(r.rss))
+    ...(r.rss === null ? [] : rssTargets(r.rss)),
+    ...(r.fetch === null ? [] : fetchTargets(r.fetch))
   ]
 }
 
@@ -143,13 +146,42 @@ function probeSection (p: ProbeCheck): string {
   ]) + `\n\n${p.agrees === true ? 'They agree where node is the only process, and the probe stays at or below time\'s figure for mirror-clone, whose %M also covers its largest git child: the probe measures our node process alone.' : `**Check failed**: ${p.note ?? ''}`}`
 }
 
+function fetchSection (f: FetchResult): string {
+  const inc = f.increment
+  const s = f.summary
+  const intro = 'The benchmark repository, served over loopback smart HTTP, published (a full base) and seeded; two clients made at that state, A by `mirror-clone <url>` (it keeps the list\'s token in `mirror-fetch.json`) and B by `git clone <url>`, both `--no-checkout` (a fetch does not touch the work tree). Then the origin moves on by one increment, generated deterministically (bench/generate-increment.ts: main\'s direct commits and merged topics, maint\'s fixes merged into main and a point release, a dev branch; text edits, new source files, new versions of binary assets; an rc tag and a ci/build tag), `mirror-publish` makes it an increment of the list, and a restarted mirror-seed seeds the store. Each run starts from copies of A and B at the base (pack files hard-linked, the rest copied, a fresh cache for mirror-fetch) and runs `mirror-fetch --json` in A and `git fetch origin` in B, alternating which goes first. "origin sent" is the git server\'s response bytes during the command (for mirror-fetch: reading the records, then its git fetch); "swarm" is what mirror-fetch downloaded from peers and web seeds. The phase columns are mirror-fetch\'s own report (download includes applying the increment: git indexing it). A row is valid when the command succeeded, mirror-fetch reported `method: increments` with exactly the new increment used, B\'s branches and tags are the origin\'s, A\'s refs (all of them, HEAD included) equal B\'s, A holds every object of the increment, and its token is the increment\'s.'
+  const increment = table(['increment', ''], [
+    ['commits', `${inc.commits} (${inc.merges} merges)`],
+    ['refs moved or made', inc.refs.map(r => `\`${r.replace(/^refs\/(heads|tags)\//, '')}\``).join(', ')],
+    ['files changed (distinct paths, all branches)', `${inc.filesChanged}, of them ${inc.filesAdded} new`],
+    ['new objects (uncompressed)', `${inc.objects} (${fmtMB(inc.objectBytes)} MB, of which ${fmtMB(inc.binaryBytes)} MB new binary versions)`],
+    ['increment bundle (mirror-publish)', `${fmtMB(inc.bundleBytes)} MB (${inc.bundleBytes} bytes), published in ${fmtS(inc.publishSeconds)} s; the base: ${fmtMB(inc.baseBundleBytes)} MB`]
+  ])
+  const phases = (r: FetchResult['rows'][number]): string[] => {
+    const p = r.report?.seconds
+    return p === undefined ? ['', '', '', ''] : [fmtS(p.discover), fmtS(p.download), fmtS(p.originFetch), fmtS(p.total)]
+  }
+  const runs = table(['fetch', 'run', 'wall s', 'origin sent KB', 'origin requests', 'swarm KB', 'CPU s (machine)', 'peak RSS MB (node)', 'discover', 'download + apply', 'originFetch', 'total (own clock)', 'method / bundles', 'valid'],
+    f.rows.map(r => [FETCH_KINDS[r.kind], String(r.run), fmtS(r.seconds), fmtKB(r.originBytes), String(r.originRequests),
+      r.report === null ? '' : fmtKB(r.report.bytes.swarm + r.report.bytes.webSeed), fmtS(r.cpuSeconds), fmtRssMB(r.rssKiB), ...phases(r),
+      r.report === null ? '' : `${r.report.method} / ${r.report.bundles.map(b => `${b.id}: ${b.outcome}`).join(', ') || 'none'}`, r.valid ? 'yes' : `**no**: ${(r.note ?? '').replace(/\n/g, ' ')}`]))
+  const medians = table(['fetch', 'median wall s', 'median origin sent KB', 'median swarm KB', 'median CPU s (machine)', 'valid runs'],
+    (Object.keys(FETCH_KINDS) as FetchKind[]).map(k => [FETCH_KINDS[k], fmtS(s[k].seconds), fmtKB(s[k].originBytes), fmtKB(s[k].swarmBytes), fmtS(s[k].cpuSeconds), String(s[k].validRuns)]))
+  const reps = f.rows.filter(r => r.kind === 'mirror-fetch' && r.valid && r.report !== null)
+  const m = (pick: (r: typeof reps[number]) => number): number | null => median(reps.map(pick))
+  const [wall, total] = [s['mirror-fetch'].seconds, m(r => r.report!.seconds.total)]
+  const where = wall === null || total === null || s['git-fetch'].seconds === null ? '' : `\n\nWhere mirror-fetch's time goes (medians of its valid runs): ${fmtS(wall)} s from spawn to exit against ${fmtS(s['git-fetch'].seconds)} s for git fetch; of them discover ${fmtS(m(r => r.report!.seconds.discover))} s (reading the origin's records), download and apply ${fmtS(m(r => r.report!.seconds.download))} s (of which the increment from the swarm ${fmtS(m(r => r.report!.bundles[0]?.seconds ?? NaN))} s: starting the torrent client, the magnet's metadata from the seeder, the pieces, the SHA-256 check; the rest is git verifying, indexing and staging it), originFetch ${fmtS(m(r => r.report!.seconds.originFetch))} s (git fetch origin, dropping the staging refs, writing the token), and ${fmtS(wall - total)} s outside its own clock (node's start and module loading, opening the cache, closing the swarm, exit).`
+  return `${intro}\n\n${increment}\n\n${runs}\n\nMedians of the valid runs:\n\n${medians}${where}\n\n${targetsTable(fetchTargets(f))}\n\n` +
+    `The seeder (base and increment, restarted after the second publish) uploaded ${fmtMB(f.seeder.uploaded)} MB to ${f.seeder.peersServed ?? '—'} peer(s). Load average (1 min) when this part started and ended: ${f.load.start.toFixed(2)}, ${f.load.end.toFixed(2)} (other work on the machine shows here).`
+}
+
 const WORLD = 'Every process ran on this machine over 127.0.0.1 (git http-backend behind a node HTTP server, an embedded bittorrent-tracker, a mirror-seed per published repository; no DHT, LSD, UPnP or public tracker).'
 
 const CLONE_INTRO = 'a. `git clone <url>` over loopback smart HTTP; b. `git clone <bundle file>` from the bundle mirror-publish made (local disk: the floor); c. `mirror-clone <url>` from a swarm of one seeder, unsigned publish; d. `mirror-clone <url>`, signed publish whose key the client trusts (`git config --global mirror.<url>.trustedKey`). All check out the default branch. "origin sent" is the git server\'s response bytes during the run (0 for b). Peak RSS is our node process alone (rss-probe.cjs), not its git children. The phase columns are mirror-clone\'s own report. A row is valid when the command succeeded, mirror-clone reported `method: torrent` (and `verified: signature` for d), and its refs and HEAD equal those of a. `indexedBy` is `git` when git\'s index-pack indexed the pack, `signed-index` when the publisher\'s signed .idx was used as it is (the signed fast path). On loopback the origin\'s bandwidth costs nothing, so a is close to the floor b; the d / a target is about an origin behind a real network.'
 
 export const SECTION_TITLES: Record<string, string> = {
   machine: 'Machine', repo: 'Repository', clone: '1. Clone', publish: '2. Publish', engine: '3. Download engine',
-  rss: '4. Peak RSS with a ~1 GB bundle', scale: '5. Scale', probe: 'RSS probe check'
+  rss: '4. Peak RSS with a ~1 GB bundle', scale: '5. Scale', fetch: '6. Fetch after one increment', probe: 'RSS probe check'
 }
 
 /** Lines of the Machine section that differ from run to run on the same machine. */
@@ -169,6 +201,7 @@ export function renderSections (r: BenchResults): Section[] {
     engine: r.engine === null ? skipped('--only') : engineSection(r.engine),
     rss: r.rss === null ? skipped('add --rss-gb, or run --size large') : rssSection(r.rss),
     scale: r.scale === null ? skipped('add --scale') : r.scale.markdown,
+    fetch: r.fetch === null ? skipped('--only') : fetchSection(r.fetch),
     probe: r.probe === null ? 'Not run by the run that wrote this section.' : probeSection(r.probe)
   }
   const heading = (name: string): string => name === 'repo' ? `## Repository (\`--size ${r.options.size}\`)` : `## ${SECTION_TITLES[name]!}`
@@ -211,7 +244,7 @@ export function assembleMarkdown (sections: Section[], analysis: string | null =
     'npm run bench -- --size large      # the real run; includes the ~1 GB RSS check (--no-rss-gb to skip)',
     '```',
     '',
-    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
+    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss,fetch` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
     ''
   ].join('\n')
 }

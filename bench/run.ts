@@ -3,7 +3,8 @@
 // Every benchmark of issue 5 in one run on loopback, side by side: clone
 // (git clone over HTTP, git clone of the bundle, mirror-clone unsigned and
 // signed), publish (against git bundle create), the download engine (against
-// aria2c), peak RSS around a ~1 GB bundle, and, with --scale, bench/scale.ts.
+// aria2c), peak RSS around a ~1 GB bundle, fetch after one increment (issue
+// 16: mirror-fetch against git fetch) and, with --scale, bench/scale.ts.
 // Writes bench/RESULTS.md (atomically) and prints a JSON summary on stdout;
 // progress goes to stderr. With --only, the sections of the parts not run are
 // kept from the existing file (bench/results-file.ts), which must be of the
@@ -17,6 +18,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { cloneBench, type CloneKind } from './clone-bench.js'
 import { engineBench } from './engine-bench.js'
+import { fetchBench } from './fetch-bench.js'
 import { describeMachine } from './machine.js'
 import { repoRoot } from './measure.js'
 import { checkProbe } from './probe-check.js'
@@ -28,7 +30,7 @@ import { rssBench } from './rss-bench.js'
 import { runScale, scaleMarkdown } from './scale.js'
 import { makeKey, publishedOrigin, startLoopback, type Loopback, type Seeding } from './setup.js'
 
-const PARTS = ['clone', 'publish', 'engine', 'rss'] as const
+const PARTS = ['clone', 'publish', 'engine', 'rss', 'fetch'] as const
 type Part = typeof PARTS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -121,7 +123,7 @@ async function main (argv: string[]): Promise<void> {
   const r: BenchResults = {
     date, command: commandLine(argv), machine, repo, notes,
     options: { size: o.size, repeat: o.repeat, rssGb: o.parts.has('rss'), scale: o.scale, only: o.only },
-    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, seconds: 0
+    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, fetch: null, seconds: 0
   }
   checkSameWorld(kept, renderSections(r), o.out)
   lb = await startLoopback({ log, keep: o.keep })
@@ -141,6 +143,7 @@ async function main (argv: string[]): Promise<void> {
     }
     if (o.parts.has('publish')) r.publish = await publishBench(lb, repo, key, { repeat: o.repeat })
     if (o.parts.has('rss')) r.rss = await rssBench(lb)
+    if (o.parts.has('fetch')) r.fetch = await fetchBench(lb, repo, { repeat: o.repeat })
   } finally {
     await lb.close()
   }
@@ -150,7 +153,7 @@ async function main (argv: string[]): Promise<void> {
     const result = await runScale({ repoDir: scaleRepo.dir, log })
     r.scale = { markdown: scaleMarkdown(result), result }
   }
-  for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? [])]) {
+  for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? []), ...(r.fetch?.rows ?? [])]) {
     if (!row.valid) notes.push(`invalid run: ${row.kind} run ${row.run}: ${row.note ?? ''}`)
   }
   if (r.probe?.agrees === false) notes.push(r.probe.note ?? 'the RSS probe check failed')
@@ -210,6 +213,7 @@ function summaryJson (r: BenchResults, out: string): Record<string, unknown> {
     rss: r.rss === null ? null : { bundleBytes: r.rss.bundleBytes, cloneKiB: r.rss.clone.rssKiB, seedKiB: r.rss.seed.rssKiB, idleSeedKiB: r.rss.idleSeedKiB, publishKiB: r.rss.publish.rssKiB },
     seeders: r.seeders,
     scale: r.scale?.result ?? null,
+    fetch: r.fetch === null ? null : { increment: r.fetch.increment, summary: r.fetch.summary },
     probeCheck: r.probe,
     notes: r.notes
   }
