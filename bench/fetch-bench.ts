@@ -16,7 +16,10 @@
 // and the fetch for mirror-fetch). A run counts when the command succeeded,
 // mirror-fetch used exactly the new increment, both end with the same refs,
 // those refs are the origin's, and A holds every object of the increment.
-import { cp, link, mkdir, readdir, readFile, rm } from 'node:fs/promises'
+// With GTM_BENCH_TRACE2=DIR, where the time goes: every git process of a run
+// writes git's trace2 performance log to DIR/<kind>-<run>.perf, and
+// mirror-fetch its DEBUG=mirror:* timeline (stderr) to DIR/mirror-fetch-<run>.stderr.
+import { cp, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { git } from '../test/helpers/env.js'
@@ -147,12 +150,13 @@ async function makeClients (lb: Loopback, origin: Origin, dir: string): Promise<
 
 async function mirrorFetch (lb: Loopback, dir: string, work: string, run: number, inc: { id: string }): Promise<FetchRow> {
   const home = path.join(work, 'a-home')   // fresh cache and state: nothing downloaded before
-  const env = { ...lb.env, XDG_CACHE_HOME: path.join(home, 'xdg-cache'), XDG_STATE_HOME: path.join(home, 'state') }
+  const env = traced({ ...lb.env, XDG_CACHE_HOME: path.join(home, 'xdg-cache'), XDG_STATE_HOME: path.join(home, 'state') }, 'mirror-fetch', run)
   lb.server.resetStats()
   const cpu0 = await cpuTimes()
   const r = await runOurs(lb, 'mirror-fetch', ['--json', '--quiet', '--timeout', '30', '--cache', path.join(home, 'cache'), ...lb.net],
     { cwd: dir, env, timeoutMs: 600_000, rssFile: path.join(work, 'mirror-fetch.rss.jsonl') })
   const cpuSeconds = cpuSecondsBetween(cpu0, await cpuTimes())
+  if (traceDir() !== null) await writeFile(path.join(traceDir()!, `mirror-fetch-${run}.stderr`), r.stderr)
   const originBytes = lb.server.bytesSent
   const originRequests = lb.server.requests.length
   let report: FetchReportJson | null = null
@@ -170,10 +174,21 @@ async function mirrorFetch (lb: Loopback, dir: string, work: string, run: number
 async function gitFetch (lb: Loopback, dir: string, run: number): Promise<FetchRow> {
   lb.server.resetStats()
   const cpu0 = await cpuTimes()
-  const r = await runMeasured('git', ['fetch', '--quiet', 'origin'], { cwd: dir, env: lb.env, timeoutMs: 600_000 })
+  const r = await runMeasured('git', ['fetch', '--quiet', 'origin'], { cwd: dir, env: traced(lb.env, 'git-fetch', run), timeoutMs: 600_000 })
   const cpuSeconds = cpuSecondsBetween(cpu0, await cpuTimes())
   const note = r.code === 0 ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}`
   return { kind: 'git-fetch', run, seconds: r.seconds, originBytes: lb.server.bytesSent, originRequests: lb.server.requests.length, cpuSeconds, rssKiB: null, report: null, valid: note === null, note }
+}
+
+function traceDir (): string | null {
+  const dir = process.env.GTM_BENCH_TRACE2
+  return dir === undefined || dir === '' ? null : path.resolve(dir)
+}
+
+function traced (env: NodeJS.ProcessEnv, kind: FetchKind, run: number): NodeJS.ProcessEnv {
+  const dir = traceDir()
+  if (dir === null) return env
+  return { ...env, GIT_TRACE2_PERF: path.join(dir, `${kind}-${run}.perf`), ...(kind === 'mirror-fetch' ? { DEBUG: 'mirror:*' } : {}) }
 }
 
 /**

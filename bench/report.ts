@@ -171,7 +171,9 @@ function fetchSection (f: FetchResult): string {
   const m = (pick: (r: typeof reps[number]) => number): number | null => median(reps.map(pick))
   const [wall, total] = [s['mirror-fetch'].seconds, m(r => r.report!.seconds.total)]
   const where = wall === null || total === null || s['git-fetch'].seconds === null ? '' : `\n\nWhere mirror-fetch's time goes (medians of its valid runs): ${fmtS(wall)} s from spawn to exit against ${fmtS(s['git-fetch'].seconds)} s for git fetch; of them discover ${fmtS(m(r => r.report!.seconds.discover))} s (reading the origin's records), download and apply ${fmtS(m(r => r.report!.seconds.download))} s (of which the increment from the swarm ${fmtS(m(r => r.report!.bundles[0]?.seconds ?? NaN))} s: starting the torrent client, the magnet's metadata from the seeder, the pieces, the SHA-256 check; the rest is git verifying, indexing and staging it), originFetch ${fmtS(m(r => r.report!.seconds.originFetch))} s (git fetch origin, dropping the staging refs, writing the token), and ${fmtS(wall - total)} s outside its own clock (node's start and module loading, opening the cache, closing the swarm, exit).`
-  return `${intro}\n\n${increment}\n\n${runs}\n\nMedians of the valid runs:\n\n${medians}${where}\n\n${targetsTable(fetchTargets(f))}\n\n` +
+  const missed = fetchTargets(f).filter(t => t.pass === false).map(t => t.name.split(':')[0]!)
+  const reading = missed.length === 0 ? '' : `\n\nMissed (${missed.join(', ')}): the reading of a traced run is in "The targets missed" below (bench/ANALYSIS.md; \`GTM_BENCH_TRACE2=DIR\` traces every run).`
+  return `${intro}\n\n${increment}\n\n${runs}\n\nMedians of the valid runs:\n\n${medians}${where}\n\n${targetsTable(fetchTargets(f))}${reading}\n\n` +
     `The seeder (base and increment, restarted after the second publish) uploaded ${fmtMB(f.seeder.uploaded)} MB to ${f.seeder.peersServed ?? '—'} peer(s). Load average (1 min) when this part started and ended: ${f.load.start.toFixed(2)}, ${f.load.end.toFixed(2)} (other work on the machine shows here).`
 }
 
