@@ -3,10 +3,14 @@
 // Every benchmark of issue 5 in one run on loopback, side by side: clone
 // (git clone over HTTP, git clone of the bundle, mirror-clone unsigned and
 // signed), publish (against git bundle create), the download engine (against
-// aria2c), peak RSS around a ~1 GB bundle, and, with --scale, bench/scale.ts.
+// aria2c), peak RSS around a ~1 GB bundle, fetch after one increment (issue
+// 16: mirror-fetch against git fetch) and, with --scale, bench/scale.ts.
 // Writes bench/RESULTS.md (atomically) and prints a JSON summary on stdout;
-// progress goes to stderr. Every wait has a deadline and every process and
+// progress goes to stderr. With --only, the sections of the parts not run are
+// kept from the existing file (bench/results-file.ts), which must be of the
+// same repository and machine. Every wait has a deadline and every process and
 // server it started is stopped, also on failure or Ctrl-C.
+import { existsSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,23 +18,26 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { cloneBench, type CloneKind } from './clone-bench.js'
 import { engineBench } from './engine-bench.js'
+import { fetchBench } from './fetch-bench.js'
 import { describeMachine } from './machine.js'
 import { repoRoot } from './measure.js'
 import { checkProbe } from './probe-check.js'
 import { publishBench } from './publish-bench.js'
 import { ensureBenchRepo, type BenchSize } from './repo.js'
-import { allTargets, renderMarkdown, type BenchResults, type SeederFigures } from './report.js'
+import { allTargets, assembleMarkdown, MACHINE_VOLATILE, renderSections, REPO_FROM_CLONE, type BenchResults, type SeederFigures } from './report.js'
+import { mergeSections, parseSections, sameExcept, type Section } from './results-file.js'
 import { rssBench } from './rss-bench.js'
 import { runScale, scaleMarkdown } from './scale.js'
 import { makeKey, publishedOrigin, startLoopback, type Loopback, type Seeding } from './setup.js'
 
-const PARTS = ['clone', 'publish', 'engine', 'rss'] as const
+const PARTS = ['clone', 'publish', 'engine', 'rss', 'fetch'] as const
 type Part = typeof PARTS[number]
 
 const USAGE = `usage: npm run bench -- [options]
   --size small|large     the benchmark repository (default small: a few minutes; large: the real run)
   --repeat N             runs of each measurement (default 3)
-  --only LIST            comma-separated subset of ${PARTS.join(',')} (default: all; rss only with --rss-gb or --size large)
+  --only LIST            comma-separated subset of ${PARTS.join(',')} (default: all; rss only with --rss-gb or --size large);
+                         the other sections of an existing --out file are kept (same repository and machine only)
   --rss-gb, --no-rss-gb  peak RSS of mirror-clone and mirror-seed around a ~1 GB bundle (default: on for --size large)
   --scale                also run bench/scale.ts (runScale) and include its table
   --scale-size small|large  the repository the scale run clones (default small: with 8 clients and the
@@ -110,13 +117,15 @@ async function main (argv: string[]): Promise<void> {
   const date = new Date().toISOString()
   log(`${[...o.parts].join(', ')}${o.scale ? ', scale' : ''}; --size ${o.size}, --repeat ${o.repeat}`)
   const machine = describeMachine()
+  const kept = o.only.length > 0 ? await keptSections(o.out) : []
   const repo = await ensureBenchRepo(o.size, { log })
   log(`repository ${repo.dir}: ${repo.commits} commits, ${repo.objects} objects, pack ${(repo.packBytes / 1e6).toFixed(1)} MB`)
   const r: BenchResults = {
     date, command: commandLine(argv), machine, repo, notes,
     options: { size: o.size, repeat: o.repeat, rssGb: o.parts.has('rss'), scale: o.scale, only: o.only },
-    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, seconds: 0
+    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, fetch: null, seconds: 0
   }
+  checkSameWorld(kept, renderSections(r), o.out)
   lb = await startLoopback({ log, keep: o.keep })
   try {
     const key = await makeKey(lb)
@@ -134,6 +143,7 @@ async function main (argv: string[]): Promise<void> {
     }
     if (o.parts.has('publish')) r.publish = await publishBench(lb, repo, key, { repeat: o.repeat })
     if (o.parts.has('rss')) r.rss = await rssBench(lb)
+    if (o.parts.has('fetch')) r.fetch = await fetchBench(lb, repo, { repeat: o.repeat })
   } finally {
     await lb.close()
   }
@@ -143,7 +153,7 @@ async function main (argv: string[]): Promise<void> {
     const result = await runScale({ repoDir: scaleRepo.dir, log })
     r.scale = { markdown: scaleMarkdown(result), result }
   }
-  for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? [])]) {
+  for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? []), ...(r.fetch?.rows ?? [])]) {
     if (!row.valid) notes.push(`invalid run: ${row.kind} run ${row.run}: ${row.note ?? ''}`)
   }
   if (r.probe?.agrees === false) notes.push(r.probe.note ?? 'the RSS probe check failed')
@@ -152,10 +162,39 @@ async function main (argv: string[]): Promise<void> {
 
   const tmp = `${o.out}.tmp-${process.pid}`
   const analysis = await readFile(path.join(repoRoot(), 'bench', 'ANALYSIS.md'), 'utf8').catch(() => null)
-  await writeFile(tmp, renderMarkdown(r, analysis))
+  const fresh = renderSections(r)
+  const sections = o.only.length === 0 || kept.length === 0 ? fresh : mergeSections(fresh, kept, replacedSections(o))
+  await writeFile(tmp, assembleMarkdown(sections, analysis))
   await rename(tmp, o.out)
-  log(`wrote ${o.out}`)
+  log(`wrote ${o.out}${sections === fresh ? '' : ` (kept from before: ${sections.filter(s => !fresh.includes(s)).map(s => s.name).join(', ')})`}`)
   process.stdout.write(JSON.stringify(summaryJson(r, o.out), null, 2) + '\n')
+}
+
+/** The sections of the results file a run of some parts keeps; none when there is no file yet. */
+async function keptSections (file: string): Promise<Section[]> {
+  if (!existsSync(file)) return []
+  const sections = parseSections(await readFile(file, 'utf8'))
+  if (sections.length === 0) throw new UsageError(`${file} has no marked sections to keep (it was written before --only kept them): run every part, or give --out`)
+  return sections
+}
+
+/** The kept sections must describe the same repository and machine as this run. */
+function checkSameWorld (kept: Section[], fresh: Section[], file: string): void {
+  for (const [name, volatile] of [['repo', REPO_FROM_CLONE], ['machine', MACHINE_VOLATILE]] as const) {
+    const [before, now] = [kept.find(s => s.name === name), fresh.find(s => s.name === name)!]
+    if (before !== undefined && !sameExcept(before, now, volatile)) {
+      throw new UsageError(`${file} holds results of another ${name === 'repo' ? 'repository (--size)' : 'machine'}; --only would mix them: run every part, or give --out\n--- in ${file}\n${before.text}\n--- now\n${now.text}`)
+    }
+  }
+}
+
+/** The sections a run of o.parts writes anew: its parts', and those that come with them. */
+function replacedSections (o: Options): Set<string> {
+  const names = new Set<string>(o.parts)
+  if (o.parts.has('clone')) names.add('repo')   // the bundle sizes
+  if (o.parts.has('clone') || o.parts.has('engine')) names.add('probe')
+  if (o.scale) names.add('scale')
+  return names
 }
 
 function summaryJson (r: BenchResults, out: string): Record<string, unknown> {
@@ -174,6 +213,7 @@ function summaryJson (r: BenchResults, out: string): Record<string, unknown> {
     rss: r.rss === null ? null : { bundleBytes: r.rss.bundleBytes, cloneKiB: r.rss.clone.rssKiB, seedKiB: r.rss.seed.rssKiB, idleSeedKiB: r.rss.idleSeedKiB, publishKiB: r.rss.publish.rssKiB },
     seeders: r.seeders,
     scale: r.scale?.result ?? null,
+    fetch: r.fetch === null ? null : { increment: r.fetch.increment, summary: r.fetch.summary },
     probeCheck: r.probe,
     notes: r.notes
   }

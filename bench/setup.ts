@@ -12,7 +12,7 @@ import { startTracker, type Tracker } from '../test/helpers/tracker.js'
 import { waitUntil } from '../test/helpers/wait.js'
 import { buildRoot, lastJson, readRss, rssEnv, runMeasured, type Measured, type RssLine } from './measure.js'
 
-export const PROGRAMS = ['mirror-publish', 'mirror-clone', 'mirror-seed', 'mirror-keygen'] as const
+export const PROGRAMS = ['mirror-publish', 'mirror-clone', 'mirror-fetch', 'mirror-seed', 'mirror-keygen'] as const
 export type Program = typeof PROGRAMS[number]
 
 export interface Loopback {
@@ -113,6 +113,8 @@ export interface PublishJson {
   torrent: string
   infoHash: string
   pushObject: { id: string, sequence: number, reused: boolean } | null
+  /** the bundle list after this publish, base first, and what the publish added to it */
+  chain: { made: 'base' | 'increment' | 'unchanged', reason: string | null, bundles: Array<{ id: string, creationToken: number, infoHash: string, size: number, file: string }> }
 }
 
 /**
