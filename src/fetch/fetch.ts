@@ -78,6 +78,7 @@ export async function fetch (deps: FetchDeps, a: FetchArgs): Promise<FetchReport
       start: ZERO_OID,   // not kept: the key is not needed
       keep: false,
       via: 'swarm',
+      onlyNew: true,
       ...optional(a.signal, deps.onProgress),
       ...(deps.onNotice === undefined ? {} : { onNotice: deps.onNotice })
     })

@@ -7,14 +7,22 @@ import type { Git } from '../io/git/run-git.js'
 /**
  * Fetches a full bundle into the staging namespace (refs/heads/x becomes
  * refs/mirror/torrent/heads/x, or under `prefix`), never into real refs. Native git checks the
- * bundle and index-pack hashes every object on the way in. Returns the refs
+ * bundle and index-pack hashes every object on the way in; with `only`,
+ * just those refs are written (the pack comes in whole). Returns the refs
  * staged.
  */
-export async function stageBundle (repo: Git, file: string, o: { prefix?: string, onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
+export async function stageBundle (repo: Git, file: string, o: { prefix?: string, only?: readonly string[], onProgress?: OnProgress, signal?: AbortSignal } = {}): Promise<Ref[]> {
   const prefix = o.prefix ?? TORRENT_STAGING
   const onStderr = gitProgressTo('index', o.onProgress)
-  await repo.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--progress', '--', file, `+refs/*:${prefix}*`],
-    { ...(onStderr === undefined ? {} : { onStderr }), ...(o.signal === undefined ? {} : { signal: o.signal }) })
+  if (o.only?.length === 0) return await stagedUnder(repo, prefix)   // every tip is here already: nothing to take
+  // `only`: these of the bundle's refs, through --stdin (a refspec each; a long list stays off the command line)
+  const refspecs = o.only === undefined ? null : o.only.map(name => `+${name}:${prefix}${name.slice('refs/'.length)}\n`).join('')
+  await repo.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--progress', ...(refspecs === null ? [] : ['--stdin']), '--', file, ...(refspecs === null ? [`+refs/*:${prefix}*`] : [])],
+    { ...(refspecs === null ? {} : { input: refspecs }), ...(onStderr === undefined ? {} : { onStderr }), ...(o.signal === undefined ? {} : { signal: o.signal }) })
+  return await stagedUnder(repo, prefix)
+}
+
+async function stagedUnder (repo: Git, prefix: string): Promise<Ref[]> {
   const staged = await repo.run(['for-each-ref', '--format=%(objectname) %(refname)', prefix])
   return staged.stdout.split('\n').filter(l => l !== '').map(line => ({ oid: line.slice(0, 40), name: line.slice(41) }))
 }

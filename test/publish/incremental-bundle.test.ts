@@ -49,3 +49,30 @@ test('createBundle with since: an increment git verifies, fetches from, and refu
     if (index) assert.ok(inc.index !== null, 'the increment\'s pack indexed on its own (not thin)')
   }
 })
+
+test('createBundle with since: the prerequisites are the commits the new ones build on, not every previous tip', { timeout: 60_000 }, async t => {
+  const sb = await sandbox(t)
+  const repo = await sb.init('repo')
+  const root = await sb.commit(repo, 'a', 'a\n')
+  await sb.git(repo, ['tag', '-a', '-m', 'old', 'v0', root])
+  await sb.git(repo, ['checkout', '-q', '-b', 'side'])
+  const side = await sb.commit(repo, 'side', 'side\n')
+  await sb.git(repo, ['checkout', '-q', 'main'])
+  const mainOld = await sb.commit(repo, 'b', 'b\n')
+  const tag = (await sb.git(repo, ['rev-parse', 'v0'])).stdout.trim()
+  const mainNew = await sb.commit(repo, 'c', 'c\n')
+  const state = { refs: sortRefs([{ name: 'HEAD', oid: mainNew }, { name: 'refs/heads/main', oid: mainNew }, { name: 'refs/heads/side', oid: side }, { name: 'refs/tags/v0', oid: tag }] as Ref[]), head: 'refs/heads/main' }
+  const out = path.join(sb.dir, 'out')
+  await mkdir(out)
+  const r = await openRepository(repo, sb.env)
+  const since = [...new Set([mainOld, side, root])]   // the previous tips, peeled
+  const inc = await createBundle(r, state, out, 'inc.bundle', { since })
+  assert.deepEqual((await readBundleHeader(inc.path)).prerequisites, [mainOld], 'only the commit main grew from')
+
+  // a state with no new commit (a branch deleted): every previous tip, so that the increment still names what it needs
+  const fewer = { refs: state.refs.filter(x => x.name !== 'refs/heads/side'), head: 'refs/heads/main' }
+  const none = path.join(sb.dir, 'none')
+  await mkdir(none)
+  const inc2 = await createBundle(r, fewer, none, 'inc.bundle', { since: [mainNew] })
+  assert.deepEqual((await readBundleHeader(inc2.path)).prerequisites, [mainNew])
+})
