@@ -17,6 +17,7 @@ import { checkTorrentRecord, readTorrentRecord, screenAddresses } from '../sourc
 import { checkSource, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
 import { notUsed, type AttemptResult, type CloneContext, type Meter } from './attempt.js'
 import { tryIncrements } from './try-increments.js'
+import { namesLaterBundle } from '../source/verify-chain.js'
 
 /**
  * One bundle source, torrent or plain HTTP: check what the records say,
@@ -37,6 +38,8 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
   try {
     // what the records tell is refused before a download: a replay, a downgrade, a wrong size
     const signed = trust === null ? null : await ctx.signedRecord()
+    // a signed chain: refs/mirrors/push is its newest push object, an increment's; the base's own comes in its torrent
+    const tip = signed !== null && await namesLaterBundle(ctx.git, ctx.origin.records.list, `${RECORD_REFS.list} on ${ctx.origin.url}`, signed) ? signed : null
     const options: DownloadBundleOptions = {
       maxSize: ctx.maxSize,
       stallTimeoutMs: ctx.timeoutMs,
@@ -58,13 +61,14 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       for (const r of screened.refused) ctx.onNotice?.(`not using ${r.what} ${r.url}: ${r.reason}`)
       const source = screened.source
       announce = (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? []
-      if (trust !== null) checkSource(trust, source, signed, ctx.origin.url)
+      if (trust !== null) checkSource(trust, source, tip === null ? signed : null, ctx.origin.url)
       const short = source.kind === 'torrent' ? await bundleSpace(ctx.store, ctx.destDir, source.infoHash, source.shape) : null
       if (short !== null) return notUsed('skipped', short)
       bundle = await downloadBundle(ctx, source, { ...options, stats: meter, onNotice: ctx.onNotice })
     } else {
       // signed over HTTP: the origin's push object vouches for the bundle; without one it would be refused once downloaded
       if (trust !== null && signed === null) throw refused('missing', `${ctx.origin.url} publishes no ${RECORD_REFS.push} for its bundle (an unsigned publish), and ${trust.keys.length === 1 ? 'a key is' : 'keys are'} trusted for it`)
+      if (tip !== null) throw refused('missing', `${RECORD_REFS.push} on ${ctx.origin.url} vouches for the newest increment of its list; the base's own push object comes only with its torrent`)
       bundle = await downloadHttpBundle(ctx, c.url, { ...options, pushObject: ctx.origin.records.push ?? null, tally: meter, allowProtocols: ctx.allowProtocols, checkRedirect: u => addressRefusal(u, ctx.origin.url) })
     }
     ;(indexing as Indexing | null)?.downloaded()
@@ -76,7 +80,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
       ctx.onProgress?.({ phase: 'verify', detail: 'push object and bundle digest' })
       copied = await (copying as Streaming<CopiedPack> | null)?.done.catch(() => null) ?? null   // when it failed, the file is read instead
       if (copied !== null && copied.header.length !== bundle.header.length) copied = null
-      verified = await verifyBundle(trust, bundle, { recordPush: ctx.origin.records.push ?? null, url: ctx.origin.url, digest: copied?.bundle ?? null, signal })
+      verified = await verifyBundle(trust, bundle, { recordPush: tip === null ? ctx.origin.records.push ?? null : null, chainTip: tip, url: ctx.origin.url, digest: copied?.bundle ?? null, signal })
       await trust.accepted.add(verified.po)
       if (verified.notice !== null) ctx.onNotice?.(verified.notice)
     }
@@ -109,6 +113,7 @@ export async function tryBundle (ctx: CloneContext, c: Extract<Candidate, { kind
     const list = await tryIncrements(ctx, {
       infoHash: c.kind === 'torrent' ? bundle.infoHash : null,
       url: c.kind === 'http' ? c.url : null,
+      signed: verified?.po ?? null,
       announce,
       header: bundle.header,
       bytes: meter.fromPeers + meter.fromWebSeeds + meter.bytes,

@@ -5,6 +5,10 @@ import { refListId } from '../core/ref-list.js'
 import { RECORD_REFS } from '../core/refs.js'
 import { readBundleList } from '../io/git/read-bundle-list.js'
 import { applyIncrements } from '../source/apply-increments.js'
+import type { DownloadedBundle } from '../source/download-bundle.js'
+import { ChainVerifier } from '../source/verify-chain.js'
+import type { BundleListEntry } from '../core/bundle-list.js'
+import type { PushObject } from '../core/push-object.js'
 import type { CloneContext, ListBundle, Meter } from './attempt.js'
 
 /**
@@ -14,11 +18,13 @@ import type { CloneContext, ListBundle, Meter } from './attempt.js'
  * (source/apply-increments.ts). A
  * list that does not read, or names another base, is left alone with a
  * notice: the clone goes on from the base, and the origin sends the rest.
- * Under a trusted key increments are not used: no push object vouches for
- * them. null when there is no list to follow.
+ * Under a trusted key each increment's push object must link to the one
+ * before it, from the base's (source/verify-chain.ts); reaching the one
+ * the origin names, that one is accepted. null when there is no list to
+ * follow.
  */
 export async function tryIncrements (
-  ctx: CloneContext, base: { infoHash: string | null, url: string | null, announce: string[], header: BundleHeader, bytes: number, seconds: number }, o: { prefix: string, keep: boolean, signal: AbortSignal, meter: Meter }
+  ctx: CloneContext, base: { infoHash: string | null, url: string | null, signed: PushObject | null, announce: string[], header: BundleHeader, bytes: number, seconds: number }, o: { prefix: string, keep: boolean, signal: AbortSignal, meter: Meter }
 ): Promise<{ bundles: ListBundle[], token: number, staged: Ref[] | null } | null> {
   const blob = ctx.origin.records.list
   if (blob === undefined) return null
@@ -39,10 +45,8 @@ export async function tryIncrements (
   const bundles: ListBundle[] = [{ id: first.id, infoHash: first.infoHash, creationToken: first.creationToken, outcome: 'used', reason: null, bytes: base.bytes, seconds: base.seconds }]
   const increments = entries.slice(1)
   if (increments.length === 0) return { bundles, token: first.creationToken, staged: null }
-  if (ctx.trust !== null) {
-    ctx.onNotice?.(`not using ${increments.length} increment(s): no push object vouches for them, and a key is trusted for this origin`)
-    return { bundles: [...bundles, ...increments.map(e => ({ id: e.id, infoHash: e.infoHash, creationToken: e.creationToken, outcome: 'skipped' as const, reason: 'not signed', bytes: 0, seconds: 0 }))], token: first.creationToken, staged: null }
-  }
+  if (ctx.trust !== null && base.signed === null) throw new Error('a trusted clone\'s base without its verified push object')
+  const chain = ctx.trust === null ? null : new ChainVerifier(ctx.trust, base.signed)
   const userTrackers = ctx.swarm.net.trackers !== null
   const applied = await applyIncrements(ctx, await ctx.repo(), increments, {
     origin: ctx.origin.url,
@@ -55,6 +59,7 @@ export async function tryIncrements (
     start: refListId(base.header.refs),
     keep: o.keep,
     via: base.infoHash !== null ? 'swarm' : 'http',
+    ...(chain === null ? {} : { verify: async (b: DownloadedBundle, e: BundleListEntry) => { await chain.check(b, e) } }),
     signal: o.signal,
     ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),
     ...(ctx.onNotice === undefined ? {} : { onNotice: ctx.onNotice })
@@ -67,9 +72,15 @@ export async function tryIncrements (
     }
     if (x.outcome !== 'used' && x.outcome !== 'skipped') ctx.onNotice?.(`increment ${x.id} not used (${x.reason ?? x.outcome}): the origin sends what it brings`)
   }
+  if (chain !== null && chain.tip !== null) {
+    const record = await ctx.signedRecord()
+    if (record !== null && chain.tip.id === record.id) await ctx.trust!.accepted.add(record)   // the chain reached what the origin names
+    else if (record !== null) ctx.onNotice?.(`the signed chain stopped at push object ${chain.tip.sequence}, before ${record.sequence}, which ${RECORD_REFS.push} names: the origin sends the rest`)
+  }
   return {
     bundles: [...bundles, ...applied.outcomes.map(x => ({ id: x.id, infoHash: x.infoHash, creationToken: x.creationToken, outcome: x.outcome, reason: x.reason, bytes: x.fromPeers + x.fromWebSeeds, seconds: x.seconds }))],
     token: applied.applied?.creationToken ?? first.creationToken,
     staged: applied.staged
   }
 }
+

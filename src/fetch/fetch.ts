@@ -12,6 +12,10 @@ import type { Swarm } from '../io/torrent/swarm.js'
 import { dropStagingRefs } from '../clone/drop-staging-refs.js'
 import { applyIncrements, type IncrementOutcome } from '../source/apply-increments.js'
 import { readTorrentRecord } from '../source/torrent-source.js'
+import type { DownloadedBundle } from '../source/download-bundle.js'
+import { checkSigned, trustFor, type Trust } from '../source/verify-bundle.js'
+import { ChainVerifier } from '../source/verify-chain.js'
+import type { PushObject } from '../core/push-object.js'
 
 export interface FetchArgs {
   /** The remote's name (default: the current branch's remote, else origin). */
@@ -79,11 +83,14 @@ export async function fetch (deps: FetchDeps, a: FetchArgs): Promise<FetchReport
       keep: false,
       via: 'swarm',
       onlyNew: true,
+      ...(plan.chain === null ? {} : { verify: async (b: DownloadedBundle, e: BundleListEntry) => { await plan.chain!.verifier.check(b, e) } }),
       ...optional(a.signal, deps.onProgress),
       ...(deps.onNotice === undefined ? {} : { onNotice: deps.onNotice })
     })
     outcomes = applied.outcomes
     staged = applied.staged ?? []
+    const c = plan.chain
+    if (c !== null && c.verifier.tip?.id === c.record.id) await c.trust.accepted.add(c.record)   // the chain reached what the remote names
     if (applied.applied === null) reason = `no increment could be used: ${outcomes[0]?.reason ?? 'none'}`
     else if (applied.applied !== plan.entries.at(-1)) deps.onNotice?.(`${outcomes.filter(x => x.outcome === 'used').length} of ${plan.entries.length} increments used: ${outcomes.find(x => x.outcome !== 'used')?.reason ?? ''}`)
   }
@@ -121,8 +128,8 @@ export async function fetch (deps: FetchDeps, a: FetchArgs): Promise<FetchReport
  */
 async function planIncrements (
   deps: FetchDeps, remote: { name: string, url: string }, a: FetchArgs
-): Promise<{ entries: BundleListEntry[], trackers: string[], newestToken: number | null, reason: string | null }> {
-  const none = (reason: string, newestToken: number | null = null): { entries: BundleListEntry[], trackers: string[], newestToken: number | null, reason: string } => ({ entries: [], trackers: [], newestToken, reason })
+): Promise<IncrementPlan> {
+  const none = (reason: string, newestToken: number | null = null): IncrementPlan => ({ entries: [], trackers: [], newestToken, reason, chain: null })
   deps.onProgress?.({ phase: 'discover', detail: `records of ${remote.url}` })
   let records
   try {
@@ -150,7 +157,30 @@ async function planIncrements (
   } catch (err) {
     if (!isMirrorError(err, 'BAD_RECORD')) throw err
   }
-  return { entries: newer, trackers, newestToken, reason: null }
+  // a key trusted for the remote: its push object (the chain's newest) must verify, and each increment link to the one before
+  const trust = await trustFor(deps.repo, [remote.url], {})
+  if (trust === null) return { entries: newer, trackers, newestToken, reason: null, chain: null }
+  if (records.push === undefined) return none(`${remote.url} publishes no ${RECORD_REFS.push}, and a key is trusted for it`, null)
+  let record: PushObject
+  try {
+    record = (await checkSigned(trust, records.push, `${RECORD_REFS.push} on ${remote.url}`)).po
+  } catch (err) {
+    if (!isMirrorError(err, 'VERIFY_FAILED') && !isMirrorError(err, 'BAD_PUSH_OBJECT')) throw err
+    return none(err.message, null)
+  }
+  // the record passed the rollback check against what this user accepted; the increments are checked from the first one
+  // on, link by link (the push object before the first is not at hand: this clone's state is not one of the user's accepted)
+  const verifier = new ChainVerifier(trust, null)
+  return { entries: newer, trackers, newestToken, reason: null, chain: { trust, record, verifier } }
+}
+
+interface IncrementPlan {
+  entries: BundleListEntry[]
+  trackers: string[]
+  newestToken: number | null
+  reason: string | null
+  /** A key is trusted for the remote: its verified push object and the verifier of the chain's links. */
+  chain: { trust: Trust, record: PushObject, verifier: ChainVerifier } | null
 }
 
 /** What `git fetch` without a remote fetches from: the current branch's remote, else origin. */

@@ -6,18 +6,58 @@ import { hashFile } from '../io/fs/hash-file.js'
 import type { Store, StoredBundle } from '../io/store/store.js'
 import { readTorrent } from '../io/torrent/torrent-file.js'
 import type { PreviousChain } from './previous-chain.js'
+import type { Signing } from './build-entry.js'
+import { newest } from './sign-push-object.js'
+import { parsePushObject, type PushObject } from '../core/push-object.js'
 
 /**
  * What this publish makes: the plan of core/bundle-chain.ts on the
- * previous chain. A signed publish makes a full bundle whenever the state
- * changed: its push object vouches for one bundle that clones alone
- * (signed increments are future work, docs/bundle-list.md).
+ * previous chain, or a new base when the chain's signing does not allow
+ * extending it (signedChainProblem), or an unsigned publish meets a
+ * signed chain.
  */
-export function decide (previous: { chain: PreviousChain | null, reason: string | null }, end: string, o: { signed: boolean, maxIncrements: number }): PublishPlan {
+export async function decide (previous: { chain: PreviousChain | null, reason: string | null }, end: string, o: { signing: Signing | null, maxIncrements: number }): Promise<PublishPlan> {
   if (previous.chain === null) return { kind: 'base', reason: previous.reason ?? 'no earlier publish' }
-  const plan = planPublish(previous.chain.entries.map(e => e.meta), end, o)
-  if (o.signed && plan.kind === 'increment') return { kind: 'base', reason: 'a signed publish makes a full bundle' }
+  const entries = previous.chain.entries
+  const plan = planPublish(entries.map(e => e.meta), end, o)
+  // a chain is signed throughout or not at all; a signed one must still verify as a client will verify it
+  if (plan.kind === 'increment' || (plan.kind === 'unchanged' && entries.length > 1)) {
+    const problem = o.signing === null
+      ? (entries.some(e => e.meta.pushObject !== null) ? 'the chain is signed, this publish is not' : null)
+      : await signedChainProblem(entries, o.signing)
+    if (problem !== null) return { kind: 'base', reason: problem }
+  }
   return plan
+}
+
+/**
+ * Why a signed chain cannot be extended (or kept) as it is, or null: each
+ * bundle's push object by this key, for this project and origin, with more
+ * than half its validity left (none is signed again inside a chain: a new
+ * sequence would break the links), each the next sequence after the one
+ * before and naming it as prev, and the last the newest this key signed
+ * for the project (a publish not pushed since would break the link).
+ */
+export async function signedChainProblem (entries: StoredBundle[], s: Signing): Promise<string | null> {
+  let prev: PushObject | null = null
+  for (const e of entries) {
+    let po: PushObject
+    try {
+      if (e.pushPath === null) return `bundle ${e.meta.file} of the chain is unsigned`
+      po = parsePushObject(await readFile(e.pushPath), e.pushPath)
+    } catch {
+      return `the push object of ${e.meta.file} cannot be read`
+    }
+    if (po.id !== e.meta.pushObject) return `the push object beside ${e.meta.file} is not the one its torrent carries`
+    if (!po.signer.raw.equals(s.key.publicKey.raw) || po.project !== s.project) return 'the chain was signed with another key or for another project'
+    if (po.origin !== s.origin) return 'the origin the push objects name has changed'
+    if (po.expires - s.now <= s.validForSeconds / 2) return `the push object of ${e.meta.file} is past half its validity: a new base is signed`
+    if (prev !== null && (po.sequence !== prev.sequence + 1 || po.prev !== prev.id)) return `the push objects of the chain do not follow one another at ${e.meta.file}`
+    prev = po
+  }
+  const newest_ = newest(s.previous)
+  if (prev !== null && newest_ !== null && newest_.sequence > prev.sequence) return `push object ${newest_.sequence} was signed after the list's last (${prev.sequence}): a new base continues from it`
+  return null
 }
 
 /**

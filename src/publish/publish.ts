@@ -6,7 +6,7 @@ import { MirrorError } from '../core/errors.js'
 import { DEFAULT_TRACKERS, resolveNetworkOptions, type NetworkFlags, type NetworkOptions } from '../core/network-options.js'
 import type { OnProgress } from '../core/progress.js'
 import { bundleBaseName, projectName, sanitizeName } from '../core/project-name.js'
-import type { PushObject } from '../core/push-object.js'
+import { parsePushObject, type PushObject } from '../core/push-object.js'
 import { parseMirrorUrl } from '../core/mirror-url.js'
 import { formatUrlList } from '../core/records.js'
 import { refListId } from '../core/ref-list.js'
@@ -153,7 +153,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
   // the chain: an increment from the last publish's state while the store has it, else a (new) full base
   o.onProgress?.({ phase: 'records', detail: 'the last publish\'s bundle list' })
   const previous = await previousChain(repo.git, store, { remote: target.remote?.name ?? null, remoteRecords: target.remoteRecords })
-  const plan = decide(previous, end, { signed: key !== null, maxIncrements: o.maxIncrements ?? DEFAULT_MAX_INCREMENTS })
+  const plan = await decide(previous, end, { signing, maxIncrements: o.maxIncrements ?? DEFAULT_MAX_INCREMENTS })
   const since = plan.kind === 'increment' ? await prerequisitesAfter(repo.git, previous.chain!.entries.at(-1)!.meta.refs) : []
   const made: PublishPlan = since === null ? { kind: 'base', reason: 'this repository lacks a commit of the last publish' } : plan
   const kept = made.kind === 'base' ? [] : previous.chain!.entries.slice(0, made.kind === 'unchanged' ? -1 : undefined)
@@ -204,16 +204,21 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     push = { remote: target.remote.name, outcome: await pushRecords(repo.git, target.remote.name, records, target.remoteRecords) }
   }
   if (signed !== null) await store.pushObjects.add(signed.po)   // the chain's HEAD moves once the push object is out (or kept local by --no-push)
+  chain[chain.length - 1] = entry
   let pointer: PointerReport | null = null
   if (signed !== null && key !== null && !isPrivate && net.dht) {
-    // a private publish never puts one: its infohash stays off the DHT
-    const put = await putPointer(store, entry, { key, project, seq: signed.po.sequence, net, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
-    entry = put.entry
+    // a private publish never puts one: its infohash stays off the DHT. The pointer names the base, which clones alone
+    // (a clone by the key has no list to find increments with), with the sequence of the push object its torrent carries
+    const seq = chain.length === 1 ? signed.po.sequence : parsePushObject(await readFile(head.pushPath!), head.pushPath!).sequence
+    const put = await putPointer(store, chain[0]!, { key, project, seq, net, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) })
+    chain[0] = put.entry
     pointer = put.report
-  } else if (entry.meta.pointer !== null) {
-    entry = await store.update(entry, { ...entry.meta, pointer: null })   // no seeder re-puts a pointer this publish did not make
   }
-  chain[chain.length - 1] = entry
+  for (const [i, e] of chain.entries()) {
+    // no seeder re-puts a pointer this publish did not make
+    if ((pointer === null || i > 0) && e.meta.pointer !== null) chain[i] = await store.update(e, { ...e.meta, pointer: null })
+  }
+  entry = chain[chain.length - 1]!
   // bundles that left the list are seeded for a grace period (clients holding the old chain), then removed
   const { retired, pruned } = await retireBundles(store, { project, chain, nowSeconds: now, graceSeconds: o.prune === true ? 0 : o.graceSeconds ?? DEFAULT_GRACE_SECONDS })
   const visibilityRecorded = o.visibility !== undefined && o.visibility !== recorded

@@ -15,6 +15,8 @@ import { commitDownload } from '../io/store/commit-download.js'
 import { DEFAULT_GRACE_SECONDS, retireBundles } from '../io/store/retire-bundles.js'
 import { projectOfBundle } from '../core/project-name.js'
 import { downloadIncrement } from '../source/apply-increments.js'
+import { ChainVerifier, namesLaterBundle } from '../source/verify-chain.js'
+import type { PushObject } from '../core/push-object.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 
 export interface SeedRemoteOptions {
@@ -58,19 +60,23 @@ export async function seedRemote (
   if (record === null) throw noBundle(url)
   // web seeds and trackers this machine must not contact (core/address-policy.ts) are left out of the download
   const { source } = screenAddresses(checkTorrentRecord(record, { maxSize: o.maxSize }), url, { userTrackers: seeder.swarm.net.trackers !== null })
-  if (trust !== null) checkSource(trust, source, signed, url)
+  // a signed chain: refs/mirrors/push is its newest push object, an increment's; the base's comes in its torrent
+  const tip = signed !== null && await namesLaterBundle(deps.git, records.list, `${RECORD_REFS.list} on ${url}`, signed) ? signed : null
+  if (trust !== null) checkSource(trust, source, tip === null ? signed : null, url)
   const bundle = await downloadBundle({ swarm: seeder.swarm, store }, source, o)
   let entry: StoredBundle
+  let verifiedPo: PushObject | null = null
   try {
     let verified: VerifiedBundle | null = null
     if (trust !== null) {
       try {
-        verified = await verifyBundle(trust, bundle, { recordPush: records.push ?? null, url, ...(o.signal === undefined ? {} : { signal: o.signal }) })
+        verified = await verifyBundle(trust, bundle, { recordPush: tip === null ? records.push ?? null : null, chainTip: tip, url, ...(o.signal === undefined ? {} : { signal: o.signal }) })
       } catch (err) {
         if (bundle.dir !== null) await rm(bundle.dir, { recursive: true, force: true })   // never seed what failed a check
         throw err
       }
       await trust.accepted.add(verified.po)
+      verifiedPo = verified.po
     }
     const stored = await storeDownload(store, bundle, verified)
     if (stored === null) throw new Error('a bundle from the swarm without its torrent')
@@ -79,7 +85,9 @@ export async function seedRemote (
     await bundle.release()
   }
   await seeder.seed(entry)
-  const increments = trust === null ? await seedIncrements(deps, url, records.list, entry, { ...o, announce: (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? [] }) : []
+  // a signed chain: each increment's push object links to the base's, verified above
+  const chain = trust === null ? null : new ChainVerifier(trust, verifiedPo)
+  const increments = await seedIncrements(deps, url, records.list, entry, { ...o, announce: (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? [], chain })
   // what the remote no longer lists is retired, and removed after the grace, as a publisher's store does: a CI cache stays bounded
   const project = projectOfBundle(entry.meta.file)
   if (project !== null) await retireBundles(store, { project, chain: [entry, ...increments], nowSeconds: Math.floor(Date.now() / 1000), graceSeconds: DEFAULT_GRACE_SECONDS })
@@ -94,7 +102,7 @@ export async function seedRemote (
  * increments before it are seeded).
  */
 async function seedIncrements (
-  deps: { git: Git, store: Store, seeder: Seeder }, url: string, blob: Buffer | undefined, base: StoredBundle, o: SeedRemoteOptions & { announce: string[] }
+  deps: { git: Git, store: Store, seeder: Seeder }, url: string, blob: Buffer | undefined, base: StoredBundle, o: SeedRemoteOptions & { announce: string[], chain: ChainVerifier | null }
 ): Promise<StoredBundle[]> {
   if (blob === undefined) return []
   const entries = (await readBundleList(deps.git, blob, `${RECORD_REFS.list} on ${url}`)).entries
@@ -111,7 +119,11 @@ async function seedIncrements (
     const b = got.bundle
     let entry: StoredBundle
     try {
-      entry = b.entry ?? await commitDownload(deps.store, b.dir!, { file: b.file, header: b.header, infoHash: e.infoHash, torrentFile: b.torrentFile!, verified: { sha256: e.sha256, pushObject: null }, start })
+      const po = await o.chain?.check(b, e).catch(async (err: unknown) => {
+        if (b.dir !== null) await rm(b.dir, { recursive: true, force: true })   // never seed what failed a check
+        throw err
+      })
+      entry = b.entry ?? await commitDownload(deps.store, b.dir!, { file: b.file, header: b.header, infoHash: e.infoHash, torrentFile: b.torrentFile!, verified: { sha256: e.sha256, pushObject: po?.id ?? null }, start })
     } finally {
       await b.release()
     }

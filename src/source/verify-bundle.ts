@@ -63,6 +63,14 @@ export async function checkSigned (t: Trust, bytes: Buffer, what: string): Promi
   return { po, notice: checkPushObject(po, { trusted: t.keys, project: t.project, now: t.now(), accepted }).notice }
 }
 
+/** A signed chain's base: its push object's own checks, and older than the chain's tip (which was checked against the accepted one). */
+function checkChainBase (t: Trust, bytes: Buffer, what: string, tip: PushObject): { po: PushObject, notice: string | null } {
+  const po = parsePushObject(bytes, what)
+  checkPushObject(po, { trusted: t.keys, project: t.project, now: t.now(), accepted: null })
+  if (po.sequence >= tip.sequence) throw refused('chain', `the base's push object is sequence ${po.sequence}, not before the newest (${tip.sequence}) that ${RECORD_REFS.push} names`, { sequence: po.sequence })
+  return { po, notice: null }
+}
+
 /**
  * What the torrent record already tells, before a download: a torrent
  * without a push object (a downgrade to unsigned), or a bundle whose size
@@ -91,6 +99,13 @@ function unsigned (t: Trust, url: string): MirrorError {
  */
 export async function verifyBundle (t: Trust, b: DownloadedBundle, o: {
   recordPush: Buffer | null
+  /**
+   * The origin's refs/mirrors/push when it names a later bundle of a signed
+   * chain (this is the chain's base): the base's push object is then not
+   * held against what this client accepted (the tip was), only signed
+   * earlier than the tip; the increments link it to the tip.
+   */
+  chainTip?: PushObject | null
   url: string
   /** The bundle's digest, taken as it downloaded (startCopying): then the file is not read again. */
   digest?: { sha256: string, size: number } | null
@@ -103,7 +118,8 @@ export async function verifyBundle (t: Trust, b: DownloadedBundle, o: {
   if (o.recordPush !== null && !o.recordPush.equals(b.pushObject)) {
     throw refused('mismatch', `the push object in the torrent differs from ${RECORD_REFS.push} on ${o.url}`)
   }
-  const { po, notice } = await checkSigned(t, b.pushObject, b.infoHash === null ? `${RECORD_REFS.push} on ${o.url}` : `the push object in torrent ${b.infoHash}`)
+  const what = b.infoHash === null ? `${RECORD_REFS.push} on ${o.url}` : `the push object in torrent ${b.infoHash}`
+  const { po, notice } = o.chainTip == null ? await checkSigned(t, b.pushObject, what) : checkChainBase(t, b.pushObject, what, o.chainTip)
   const { sha256, size } = o.digest ?? await hashFile(b.file, o.signal).catch((err: unknown) => {
     if ((err as Error).name === 'AbortError') throw new MirrorError('ABORTED', 'interrupted while verifying the bundle')
     throw new MirrorError('BAD_BUNDLE', `the bundle cannot be read to verify it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: b.file })

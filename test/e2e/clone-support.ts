@@ -2,7 +2,8 @@
 // plain git clone to compare with, and a repository's observable state.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Running } from '../helpers/processes.js'
 import { json, type World } from './world.js'
@@ -64,4 +65,14 @@ export async function fetchRecord (w: World, ref: string): Promise<Buffer> {
   await w.git(['fetch', '--quiet', w.originUrl, `${ref}:refs/record`], scratch)
   const oid = await w.git(['rev-parse', 'refs/record'], scratch)
   return execFileSync('git', ['cat-file', 'blob', oid], { cwd: scratch, env: w.env })
+}
+
+/** A new commit on main at the origin, with `bytes` of incompressible content, and a tag; returns the commit. */
+export async function advance (w: World, name: string, bytes = 4096): Promise<string> {
+  await writeFile(path.join(w.work, `${name}.bin`), randomBytes(bytes))
+  await w.git(['add', '.'])
+  await w.git(['commit', '-q', '-m', name])
+  await w.git(['tag', '-a', '-m', name, `t-${name}`])
+  await w.git(['push', '-q', '--follow-tags', 'origin', 'HEAD'])
+  return await w.git(['rev-parse', 'HEAD'])
 }

@@ -13,17 +13,7 @@ import { test } from 'node:test'
 import { readTorrent } from '../../src/io/torrent/torrent-file.js'
 import { freePort } from '../helpers/wait.js'
 import { makeWorld, type World } from './world.js'
-import { assertSameAsGitClone, fetchRecord, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
-
-/** A new commit on main at the origin, with `bytes` of incompressible content, and a tag; returns the commit. */
-export async function advance (w: World, name: string, bytes = 4096): Promise<string> {
-  await writeFile(path.join(w.work, `${name}.bin`), randomBytes(bytes))
-  await w.git(['add', '.'])
-  await w.git(['commit', '-q', '-m', name])
-  await w.git(['tag', '-a', '-m', name, `t-${name}`])
-  await w.git(['push', '-q', '--follow-tags', 'origin', 'HEAD'])
-  return await w.git(['rev-parse', 'HEAD'])
-}
+import { advance, assertSameAsGitClone, fetchRecord, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 
 /** The list record on the origin, as `git config` reads it. */
 async function listOnOrigin (w: World): Promise<Map<string, string>> {
