@@ -70,6 +70,11 @@ export async function olderSeeds (given: string[], e: StoredBundle): Promise<str
   return await urlListOf(e)
 }
 
+/** The bundle's own URL under one of its torrent's web seeds: the seed itself, or for a signed folder torrent `<seed><folder>/<file>`. */
+export function bundleUrl (seed: string, e: StoredBundle): string {
+  return e.meta.folder === null ? seed : `${seed}${encodeURIComponent(e.meta.folder)}/${encodeURIComponent(e.meta.file)}`
+}
+
 /** The web seeds a stored torrent names (its url-list). */
 export async function urlListOf (e: StoredBundle): Promise<string[]> {
   return (await readTorrent(await readFile(e.torrentPath), e.torrentPath)).urlList
@@ -87,7 +92,7 @@ export async function listEntries (store: Store, chain: StoredBundle[], previous
     if (e.meta.sha256 === null) e = await store.update(e, { ...e.meta, sha256: (await hashFile(e.bundlePath)).sha256 })
     const sha256 = e.meta.sha256!
     const seed = (await urlListOf(e))[0]
-    const uri = seed === undefined ? null : e.meta.folder === null ? seed : `${seed}${encodeURIComponent(e.meta.folder)}/${encodeURIComponent(e.meta.file)}`
+    const uri = seed === undefined ? null : bundleUrl(seed, e)
     const before = previous?.entries.find(p => p.sha256 === sha256 && p.size === e.meta.size)
     out.push({ id: entryId(e.meta), uri, creationToken: before?.creationToken ?? null, infoHash: e.meta.infoHash, size: e.meta.size, sha256 })
   }

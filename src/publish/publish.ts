@@ -21,7 +21,7 @@ import { DEFAULT_GRACE_SECONDS, retireBundles } from '../io/store/retire-bundles
 import { Store, type StoredBundle } from '../io/store/store.js'
 import { magnetOf, preloadTorrentParser, readTorrent } from '../io/torrent/torrent-file.js'
 import { buildEntry, type Signing } from './build-entry.js'
-import { decide, listEntries, olderSeeds, urlListOf } from './chain-list.js'
+import { bundleUrl, decide, listEntries, olderSeeds, urlListOf } from './chain-list.js'
 import { prerequisitesAfter, previousChain } from './previous-chain.js'
 import { putPointer, type PointerReport } from './put-pointer.js'
 import { resignEntry } from './resign-entry.js'
@@ -193,7 +193,7 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     torrent: torrentBytes,
     // a magnet carries no private flag: a client opening it would look the infohash up on the DHT before it learns
     ...(isPrivate ? {} : { magnet: Buffer.from(`${magnet}\n`) }),
-    ...(headSeeds.length > 0 ? { http: Buffer.from(formatUrlList(headSeeds.map(u => head.meta.folder === null ? u : `${u}${encodeURIComponent(head.meta.folder)}/${encodeURIComponent(head.meta.file)}`))) } : {}),
+    ...(headSeeds.length > 0 ? { http: Buffer.from(formatUrlList(headSeeds.map(u => bundleUrl(u, head)))) } : {}),
     list: Buffer.from(formatBundleList(list)),
     ...mirrors,
     ...(signed !== null ? { push: signed.po.bytes } : {})
@@ -204,7 +204,6 @@ export async function publish (o: PublishOptions): Promise<PublishResult> {
     push = { remote: target.remote.name, outcome: await pushRecords(repo.git, target.remote.name, records, target.remoteRecords) }
   }
   if (signed !== null) await store.pushObjects.add(signed.po)   // the chain's HEAD moves once the push object is out (or kept local by --no-push)
-  chain[chain.length - 1] = entry
   let pointer: PointerReport | null = null
   if (signed !== null && key !== null && !isPrivate && net.dht) {
     // a private publish never puts one: its infohash stays off the DHT. The pointer names the base, which clones alone

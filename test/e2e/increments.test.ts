@@ -15,6 +15,15 @@ import { freePort } from '../helpers/wait.js'
 import { makeWorld, type World } from './world.js'
 import { advance, assertSameAsGitClone, fetchRecord, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
 
+/** A base and two increments: three publishes with `bytes` of new content before the second and third. */
+async function threePublishes (w: World, bytes: number, extra: string[] = []): Promise<any[]> {
+  const first = await publish(w, extra)
+  await advance(w, 'one', bytes)
+  const second = await publish(w, extra)
+  await advance(w, 'two', bytes)
+  return [first, second, await publish(w, extra)]
+}
+
 /** The list record on the origin, as `git config` reads it. */
 async function listOnOrigin (w: World): Promise<Map<string, string>> {
   const blob = await fetchRecord(w, 'refs/mirrors/bundle/list')
@@ -53,11 +62,7 @@ test('three publishes: a base and two increments in the list, each a small part 
 
 test('a fresh mirror-clone applies the base and both increments, equals git clone, and the origin sends only what is newer', T, async t => {
   const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 256 << 10, branches: 2, tags: 2 } })
-  await publish(w)
-  await advance(w, 'one', 64 << 10)
-  await publish(w)
-  await advance(w, 'two', 64 << 10)
-  const last = await publish(w)
+  const last = (await threePublishes(w, 64 << 10))[2]
   await advance(w, 'after', 1024)   // newer than the last increment: the origin's to send
   const seeder = await startSeeder(w)
   t.after(async () => await seeder.stop('SIGINT'))
@@ -118,11 +123,7 @@ test('mirror-fetch after two publishes: only the two increments from the swarm, 
 
 test('a CI reseeder (mirror-seed <url>) seeds the whole list, and stock git clone --bundle-uri takes all three bundles from its --http list', T, async t => {
   const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 256 << 10, branches: 2, tags: 2 } })
-  await publish(w)
-  await advance(w, 'one', 64 << 10)
-  await publish(w)
-  await advance(w, 'two', 64 << 10)
-  const last = await publish(w)
+  const last = (await threePublishes(w, 64 << 10))[2]
   const maintainer = await startSeeder(w)
   t.after(async () => await maintainer.stop('SIGINT'))
 
@@ -150,11 +151,7 @@ test('a CI reseeder (mirror-seed <url>) seeds the whole list, and stock git clon
 
 test('hostile lists: a file:// uri, thousands of entries, a cycle, a gap: refused with a reason, and each clone still equals git clone', T, async t => {
   const w = await makeWorld(t, { spec: { binaryFiles: 4, binaryBytes: 128 << 10, branches: 1, tags: 1 } })
-  await publish(w)
-  await advance(w, 'one', 32 << 10)
-  await publish(w)
-  await advance(w, 'two', 32 << 10)
-  const last = await publish(w)
+  const last = (await threePublishes(w, 32 << 10))[2]
   const seeder = await startSeeder(w)
   t.after(async () => await seeder.stop('SIGINT'))
   await plainClone(w, 'theirs')
@@ -239,11 +236,7 @@ test('--web-seed naming a mirror-seed --http server: the list\'s uris and each t
   const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 256 << 10, branches: 1, tags: 1 } })
   const port = await freePort()
   const seedUrl = `http://127.0.0.1:${port}/bundles/`
-  await publish(w, ['--web-seed', seedUrl])
-  await advance(w, 'one', 64 << 10)
-  await publish(w, ['--web-seed', seedUrl])
-  await advance(w, 'two', 64 << 10)
-  const last = await publish(w, ['--web-seed', seedUrl])
+  const last = (await threePublishes(w, 64 << 10, ['--web-seed', seedUrl]))[2]
   for (const b of last.chain.bundles) {
     assert.equal(b.uri, `${seedUrl}${b.file as string}`, 'each bundle\'s uri is its own file on the server')
     const torrent = await readTorrent(await readFile(b.path.replace(/\.bundle$/, '.bundle.torrent')), 'stored')
