@@ -1,5 +1,5 @@
 /**
- * The programmatic API: publish, clone, seed and verify, each called with
+ * The programmatic API: publish, clone, fetch, seed and verify, each called with
  * one argument shape, (dependencies, arguments). Dependencies not given
  * are built here, at the edge, from the arguments and the user's git
  * config, and what is built here is closed here; nothing starts a socket
@@ -9,7 +9,8 @@
 import { clone as runClone, type CloneArgs, type CloneDeps, type CloneReport } from './clone/clone.js'
 import { resolveNetworkOptions, type NetworkFlags, type NetworkOptions } from './core/network-options.js'
 import type { OnProgress } from './core/progress.js'
-import { readMirrorConfig } from './io/git/repository.js'
+import { fetch as runFetch, type FetchArgs, type FetchDeps as RunFetchDeps, type FetchReport } from './fetch/fetch.js'
+import { openRepository, readMirrorConfig } from './io/git/repository.js'
 import { Git } from './io/git/run-git.js'
 import { defaultCacheDir } from './io/store/cache-dir.js'
 import { PushObjectStore } from './io/store/push-objects.js'
@@ -27,6 +28,8 @@ export type { NetworkFlags, NetworkOptions } from './core/network-options.js'
 export type { Progress, OnProgress } from './core/progress.js'
 export { SOURCE_KINDS, type SourceKind, type Outcome } from './core/sources.js'
 export type { PublishResult } from './publish/publish.js'
+export type { FetchArgs, FetchReport } from './fetch/fetch.js'
+export type { IncrementOutcome } from './source/apply-increments.js'
 export type { TorrentStatus } from './seed/seeder.js'
 export type { SeedRemoteResult } from './seed/seed-remote.js'
 export type { VerifyArgs, VerifyReport } from './verify/verify.js'
@@ -58,6 +61,28 @@ export async function clone (deps: Partial<CloneDeps> & Edge, args: CloneArgs & 
   const swarm = deps.swarm ?? new Swarm({ net: await networkOf(git, deps.network) })
   try {
     return await runClone({ ...deps, git, store, swarm, ...(deps.onProgress === undefined ? {} : { onProgress: deps.onProgress }) }, args)
+  } finally {
+    if (deps.swarm === undefined) await swarm.close()
+  }
+}
+
+export type FetchDeps = Partial<Pick<RunFetchDeps, 'swarm' | 'onNotice'>> & Edge
+export type FetchApiArgs = FetchArgs & {
+  /** Where partial downloads live (default: the user's cache, $XDG_CACHE_HOME/git-torrent-mirror). */
+  cache?: string
+}
+
+/**
+ * mirror-fetch: in the repository at `cwd`, the increments of the remote's
+ * bundle list published since it was last updated, from the swarm, then
+ * `git fetch <remote>`; resolves with the report.
+ */
+export async function fetch (deps: FetchDeps, args: FetchApiArgs): Promise<FetchReport> {
+  const repo = await openRepository(deps.cwd ?? process.cwd(), deps.env)
+  const store = await Store.open(args.cache ?? defaultCacheDir())
+  const swarm = deps.swarm ?? new Swarm({ net: await networkOf(repo.git, deps.network) })
+  try {
+    return await runFetch({ repo: repo.git, store, swarm, ...(deps.onProgress === undefined ? {} : { onProgress: deps.onProgress }), ...(deps.onNotice === undefined ? {} : { onNotice: deps.onNotice }) }, args)
   } finally {
     if (deps.swarm === undefined) await swarm.close()
   }
