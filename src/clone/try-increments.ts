@@ -58,7 +58,8 @@ export async function tryIncrements (
     minBytesPerSecond: ctx.minBytesPerSecond,
     start: refListId(base.header.refs),
     keep: o.keep,
-    via: base.infoHash !== null ? 'swarm' : 'http',
+    // a base from web seeds alone (no peer): its increments' uris first; a signed chain needs each torrent's push object
+    via: base.infoHash === null ? 'http' : o.meter.fromPeers === 0 && o.meter.fromWebSeeds > 0 && chain === null ? 'web-first' : 'swarm',
     ...(chain === null ? {} : { verify: async (b: DownloadedBundle, e: BundleListEntry) => { await chain.check(b, e) } }),
     signal: o.signal,
     ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),

@@ -50,10 +50,13 @@ export interface ApplyIncrementsOptions {
   /**
    * 'swarm': by infohash from peers (the `uri` a web seed), then, when that
    * fails and the entry has a `uri`, over plain HTTP from it; 'http': from
-   * the `uri` alone (the base came over HTTP). A seeder asks 'swarm-only':
+   * the `uri` alone (the base came over HTTP); 'web-first': the `uri` over
+   * HTTP first, the swarm when that fails or there is none (the base came
+   * from web seeds alone: no peer is there to send an increment's metadata,
+   * and the swarm would wait --timeout for it). A seeder asks 'swarm-only':
    * it needs the torrent.
    */
-  via: 'swarm' | 'http' | 'swarm-only'
+  via: 'swarm' | 'http' | 'web-first' | 'swarm-only'
   /**
    * Stage only the refs whose tips this repository lacks (an existing
    * clone, mirror-fetch): an increment's header names every ref of its
@@ -162,6 +165,13 @@ export async function downloadIncrement (
   deps: { swarm: Swarm, store: Store }, e: BundleListEntry,
   o: Pick<ApplyIncrementsOptions, 'origin' | 'trackers' | 'userTrackers' | 'maxSize' | 'stallTimeoutMs' | 'minBytesPerSecond' | 'via' | 'signal' | 'onProgress' | 'onNotice'>
 ): Promise<Downloaded> {
+  if (o.via === 'web-first' && e.uri !== null) {
+    const http = await fromHttp(deps, e, e.uri, o)
+    if (http.bundle !== null || http.outcome === 'refused') return http
+    o.onNotice?.(`increment ${e.id}: ${http.reason ?? 'its uri did not serve'}; trying the swarm`)
+    const swarm = await fromSwarm(deps, e, o)
+    return { ...swarm, fromWebSeeds: swarm.fromWebSeeds + http.fromWebSeeds, seconds: swarm.seconds + http.seconds }
+  }
   const swarm = o.via === 'http' ? null : await fromSwarm(deps, e, o)
   if (swarm !== null && (swarm.bundle !== null || swarm.outcome === 'refused' || o.via === 'swarm-only' || e.uri === null)) return swarm
   if (e.uri === null) return { bundle: null, outcome: 'refused', reason: `bundle ${e.id} of the list has no uri to download it from over HTTP`, fromPeers: 0, fromWebSeeds: 0, seconds: 0 }

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { readTorrent } from '../../src/io/torrent/torrent-file.js'
+import { startStaticServer } from '../helpers/static-server.js'
 import { freePort } from '../helpers/wait.js'
 import { makeWorld, type World } from './world.js'
 import { advance, assertSameAsGitClone, fetchRecord, mirrorClone, plainClone, publish, startSeeder, T } from './clone-support.js'
@@ -259,3 +260,21 @@ function storeKey (b: { path: string }): string[] {
   const i = parts.lastIndexOf('bundles')
   return parts.slice(i + 1, i + 4)
 }
+
+test('web seeds alone, no peer: the base from its web seed, the increments from their uris over HTTP at once (no wait for peers that are not there)', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 256 << 10, branches: 1, tags: 1 } })
+  const www = path.join(w.dir, 'www')
+  await mkdir(www)
+  const web = await startStaticServer(www)
+  t.after(async () => await web.close())
+  const last = (await threePublishes(w, 64 << 10, ['--web-seed', web.url('')]))[2]
+  for (const b of last.chain.bundles) await copyFile(b.path, path.join(www, b.file))   // what the maintainer uploads
+  await plainClone(w, 'theirs')
+  const { report, stderr } = await mirrorClone(w, [...w.net, '--sources', 'torrent', w.originUrl, 'mine'])
+  assert.equal(report.method, 'torrent', JSON.stringify(report))
+  assert.equal(report.bytes.swarm, 0, 'no peer')
+  assert.deepEqual(report.bundles.map((b: any) => b.outcome), ['used', 'used', 'used'])
+  assert.doesNotMatch(stderr, /metadata|downloading it from/, 'the increments were not asked of a swarm without peers first')
+  assert.ok(web.requests.some(r => r.path === `/${last.chain.bundles[2].file as string}`), 'the last increment came from its uri')
+  await assertSameAsGitClone(w, 'mine', 'theirs')
+})
