@@ -165,7 +165,7 @@ test('threat 5, a replay of an older publish after a newer one was accepted: ref
 
   await w.git(['commit', '--quiet', '--allow-empty', '-m', 'after v1'])
   await w.git(['push', '--quiet', 'origin', 'main'])
-  const v2 = await publish(w)
+  const v2 = await publish(w, ['--max-increments', '0'])   // a new base: v1's torrent is then an older publish's
   assert.equal(v2.pushObject.sequence, 2)
   assert.notEqual(v2.infoHash, v1.infoHash)
   seeder = await startSeeder(w)   // the store holds both publishes: it seeds v1's too
