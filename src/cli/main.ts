@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../core/version.js'
 import { cloneCommand } from './clone-command.js'
+import { daemonCommand } from './daemon-command.js'
 import { fetchCommand } from './fetch-command.js'
 import { keygenCommand } from './keygen-command.js'
 import { verifyCommand } from './verify-command.js'
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (name: string) => Command> = {
   clone: cloneCommand,
   fetch: fetchCommand,
   seed: seedCommand,
+  daemon: daemonCommand,
   keygen: keygenCommand,
   verify: verifyCommand
 }

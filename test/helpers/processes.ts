@@ -17,6 +17,8 @@ export interface ExitStatus {
 export interface WaitForOptions {
   stream?: 'stdout' | 'stderr' | 'both'
   timeoutMs?: number
+  /** Only lines printed after the first `after` (lineCount() at some earlier moment): what came since. */
+  after?: number
 }
 
 export interface Running {
@@ -25,6 +27,12 @@ export interface Running {
   stderr(): string
   /** The first complete line matching, past or future; rejects on timeout (default 30 s) or exit. */
   waitFor(pattern: RegExp, opts?: WaitForOptions): Promise<RegExpMatchArray>
+  /** Lines printed so far (both streams): a mark for waitFor's `after`. */
+  lineCount(): number
+  /** Writes to stdin (started with `interactive`). */
+  send(text: string): void
+  /** Closes stdin (started with `interactive`). */
+  endInput(): void
   /** Send signal (default SIGTERM), SIGKILL after timeoutMs (default 15 s); resolves on exit. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<ExitStatus>
   exited: Promise<ExitStatus>
@@ -35,6 +43,8 @@ export interface ProcessOptions {
   env: NodeJS.ProcessEnv
   /** written to stdin, which is then closed; without it stdin is /dev/null */
   input?: string
+  /** stdin stays open for send() and endInput() */
+  interactive?: boolean
 }
 
 export interface RunResult {
@@ -76,7 +86,7 @@ export function startProcess (command: string, args: string[], opts: ProcessOpti
   const child = spawn(command, args, {
     cwd: opts.cwd,
     env: opts.env,
-    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+    stdio: [opts.input === undefined && opts.interactive !== true ? 'ignore' : 'pipe', 'pipe', 'pipe']
   })
   const text: Record<Stream, string> = { stdout: '', stderr: '' }
   const lines: Array<{ stream: Stream; line: string }> = []
@@ -97,10 +107,8 @@ export function startProcess (command: string, args: string[], opts: ProcessOpti
       }
     })
   }
-  if (opts.input !== undefined) {
-    child.stdin?.on('error', () => { /* it exited without reading all input: its status tells */ })
-    child.stdin?.end(opts.input)
-  }
+  child.stdin?.on('error', () => { /* it exited without reading all input: its status tells */ })
+  if (opts.input !== undefined) child.stdin?.end(opts.input)
   child.on('error', err => { spawnError ??= err })
   child.once('exit', () => {
     // A grandchild that inherited our pipes would hold 'close' back: stop waiting for it.
@@ -128,11 +136,14 @@ export function startProcess (command: string, args: string[], opts: ProcessOpti
     stdout: () => text.stdout,
     stderr: () => text.stderr,
     exited,
+    lineCount: () => lines.length,
+    send: text => { child.stdin?.write(text) },
+    endInput: () => { child.stdin?.end() },
     waitFor: async (pattern, wopts = {}) => {
       const stream = wopts.stream ?? 'both'
       const timeoutMs = wopts.timeoutMs ?? 30000
       const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''))
-      for (const l of lines) {
+      for (const l of lines.slice(wopts.after ?? 0)) {
         if (stream !== 'both' && stream !== l.stream) continue
         const m = l.line.match(re)
         if (m !== null) return m

@@ -1,0 +1,218 @@
+import createDebug from 'debug'
+import type { Message } from '../core/daemon-protocol.js'
+import { isMirrorError } from '../core/errors.js'
+import { RECORDS_PREFIX } from '../core/refs.js'
+import type { DaemonAction } from '../io/git/daemon-config.js'
+import type { Git } from '../io/git/run-git.js'
+import { canPollRecords, pollRecords } from '../io/http/poll-records.js'
+import type { Store } from '../io/store/store.js'
+import { fetch } from '../fetch/fetch.js'
+import { seedRemote } from '../seed/seed-remote.js'
+import type { Seeder } from '../seed/seeder.js'
+
+const debug = createDebug('mirror:daemon')
+
+export interface DaemonOptions {
+  /** Between two looks at one remote, jittered ±10%. */
+  intervalMs: number
+  /** Bounds one look (the listing) and stalls of a download. */
+  timeoutMs: number
+  maxSize: number
+  /** What to do in this repository when a remote publishes anew, besides seeding it. */
+  action: DaemonAction
+  /** Every message, in order: the caller prints it (the stdio protocol, or a log). */
+  onMessage: (m: Message) => void
+}
+
+interface Watched {
+  name: string
+  url: string
+  /** The records the last look saw (ref -> oid); null before the first. */
+  seen: Map<string, string> | null
+  timer: NodeJS.Timeout | null
+  /** The look running now, if any: one at a time per remote. */
+  running: Promise<void> | null
+  /** Asked again (PUSH) while a look ran or while paused. */
+  again: boolean
+  stop: AbortController
+}
+
+/**
+ * mirror-daemon's engine: each watched remote is looked at on its own timer
+ * (a cheap listing of refs/mirrors/*: isomorphic-git for http(s), git
+ * ls-remote otherwise), so that one slow or dead remote never delays
+ * another. A changed listing is told (CHANGED with the refs), its bundles
+ * (the list's base and increments) are downloaded into the store and
+ * seeded, and with action `fetch` the remote is fetched into this
+ * repository the way mirror-fetch does. Progress is STATUS, failures
+ * ERROR; the daemon goes on. PAUSE stops every look and download until
+ * RESUME (a PUSH meanwhile waits for it); RELOAD takes a new set of
+ * remotes (those added are looked at at once, those gone are stopped).
+ */
+export class Daemon {
+  private readonly watched = new Map<string, Watched>()
+  private paused = false
+  private closed = false
+  /**
+   * Downloads run one at a time: two remotes publishing the same bundles (a
+   * fork and its upstream, one URL under two names) would otherwise add the
+   * same torrent to the client twice. Looks stay independent.
+   */
+  private downloads: Promise<unknown> = Promise.resolve()
+
+  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder }, private readonly o: DaemonOptions) {}
+
+  /** Watches exactly these remotes: new ones are looked at now, gone ones are stopped, changed URLs start afresh. */
+  watch (remotes: Array<{ name: string, url: string }>): void {
+    const wanted = new Map(remotes.map(r => [r.name, r.url]))
+    for (const [name, w] of this.watched) {
+      if (wanted.get(name) === w.url) continue
+      this.unwatch(w)
+      this.say({ kind: 'STATUS', remote: name, text: 'no longer watched' })
+    }
+    for (const [name, url] of wanted) {
+      if (this.watched.has(name)) continue
+      const w: Watched = { name, url, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
+      this.watched.set(name, w)
+      this.look(w)
+    }
+  }
+
+  /** The names watched now. */
+  get remotes (): string[] {
+    return [...this.watched.keys()]
+  }
+
+  pause (): void {
+    if (this.paused) return
+    this.paused = true
+    for (const w of this.watched.values()) {
+      // a look in flight is stopped: no more requests; what it downloaded so far stays to resume
+      w.stop.abort()
+      w.stop = new AbortController()
+    }
+    this.say({ kind: 'STATUS', remote: '-', text: 'paused: no network activity until RESUME' })
+  }
+
+  resume (): void {
+    if (!this.paused) return
+    this.paused = false
+    this.say({ kind: 'STATUS', remote: '-', text: 'resumed' })
+    for (const w of this.watched.values()) {
+      if (w.again || w.seen === null) this.look(w)
+      else this.schedule(w)
+    }
+  }
+
+  /** PUSH <remote>: look at it now (once RESUMEd, when paused). */
+  push (name: string): void {
+    const w = this.watched.get(name)
+    if (w === undefined) {
+      this.say({ kind: 'ERROR', remote: name, text: `not a watched remote (watching: ${this.remotes.join(', ') || 'none'})` })
+      return
+    }
+    if (this.paused) {
+      w.again = true
+      this.say({ kind: 'STATUS', remote: name, text: 'checked once RESUMEd' })
+      return
+    }
+    this.look(w)
+  }
+
+  /** Stops every timer and look; resolves when the looks in flight have ended. */
+  async close (): Promise<void> {
+    this.closed = true
+    const running = [...this.watched.values()].map(w => { this.unwatch(w); return w.running })
+    await Promise.allSettled(running)
+  }
+
+  private unwatch (w: Watched): void {
+    if (w.timer !== null) clearTimeout(w.timer)
+    w.timer = null
+    w.stop.abort()
+    this.watched.delete(w.name)
+  }
+
+  private schedule (w: Watched): void {
+    if (this.closed || this.paused || this.watched.get(w.name) !== w) return
+    if (w.timer !== null) clearTimeout(w.timer)
+    w.timer = setTimeout(() => { w.timer = null; this.look(w) }, this.o.intervalMs * (0.9 + Math.random() * 0.2))
+    w.timer.unref()
+  }
+
+  /** One look at `w` now, unless one runs (then it runs again after) or the daemon is paused. */
+  private look (w: Watched): void {
+    if (this.closed || this.watched.get(w.name) !== w) return
+    if (this.paused) { w.again = true; return }
+    if (w.running !== null) { w.again = true; return }
+    w.again = false
+    if (w.timer !== null) clearTimeout(w.timer)
+    w.timer = null
+    w.running = this.round(w, w.stop.signal).finally(() => {
+      w.running = null
+      if (w.again) this.look(w)
+      else this.schedule(w)
+    })
+  }
+
+  private async round (w: Watched, signal: AbortSignal): Promise<void> {
+    try {
+      const refs = await this.listing(w, signal)
+      if (signal.aborted) return
+      const first = w.seen === null
+      const changed = first ? [] : changedRefs(w.seen!, refs)
+      w.seen = refs
+      if (refs.size === 0) {
+        if (first) this.say({ kind: 'STATUS', remote: w.name, text: `${w.url} publishes no records (refs/mirrors/*); looking again every ${Math.round(this.o.intervalMs / 1000)} s` })
+        return
+      }
+      if (!first && changed.length === 0) return
+      if (changed.length > 0) this.say({ kind: 'CHANGED', remote: w.name, refs: changed })
+      await this.seed(w, signal)
+      if (!first && this.o.action === 'fetch') await this.fetchInto(w, signal)
+    } catch (err) {
+      if (signal.aborted || this.closed) return   // paused, reloaded away or closing: not a failure of the remote
+      if (!isMirrorError(err)) throw err
+      debug('%s: %s', w.name, err.message)
+      this.say({ kind: 'ERROR', remote: w.name, text: err.message })
+    }
+  }
+
+  /** refs/mirrors/* of the remote, ref -> oid. */
+  private async listing (w: Watched, signal: AbortSignal): Promise<Map<string, string>> {
+    if (canPollRecords(w.url)) return new Map((await pollRecords(w.url, { timeoutMs: this.o.timeoutMs, signal })).refs)
+    const r = await this.deps.git.run(['ls-remote', '--', w.url, `${RECORDS_PREFIX}*`], { timeoutMs: this.o.timeoutMs, signal })
+    const refs = new Map<string, string>()
+    for (const line of r.stdout.split('\n')) {
+      const [oid, name] = line.split('\t')
+      if (oid !== undefined && name?.startsWith(RECORDS_PREFIX) === true) refs.set(name, oid)
+    }
+    return refs
+  }
+
+  private async seed (w: Watched, signal: AbortSignal): Promise<void> {
+    this.say({ kind: 'STATUS', remote: w.name, text: 'downloading what it publishes' })
+    const run = this.downloads.then(async () => await seedRemote(this.deps, w.url, { maxSize: this.o.maxSize, stallTimeoutMs: this.o.timeoutMs, signal }))
+    this.downloads = run.catch(() => {})
+    const r = await run
+    const bundles = [r.entry, ...r.increments]
+    this.say({ kind: 'STATUS', remote: w.name, text: `seeding ${bundles.length} bundle(s): ${bundles.map(e => e.meta.infoHash).join(' ')}` })
+  }
+
+  private async fetchInto (w: Watched, signal: AbortSignal): Promise<void> {
+    const report = await fetch({ repo: this.deps.git, store: this.deps.store, swarm: this.deps.seeder.swarm }, {
+      remote: w.name, prune: false, maxSize: this.o.maxSize, timeoutMs: this.o.timeoutMs, minBytesPerSecond: 0, signal
+    })
+    this.say({ kind: 'STATUS', remote: w.name, text: `fetched: ${report.method === 'increments' ? `${report.bundles.filter(b => b.outcome === 'used').length} increment(s) from the swarm` : `from ${report.url} alone (${report.reason ?? ''})`}` })
+  }
+
+  private say (m: Message): void {
+    if (!this.closed || m.kind !== 'STATUS') this.o.onMessage(m)
+  }
+}
+
+/** The refs whose oid differs between two listings, added and removed ones included, sorted. */
+export function changedRefs (before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
+  const names = new Set([...before.keys(), ...after.keys()])
+  return [...names].filter(n => before.get(n) !== after.get(n)).sort()
+}
