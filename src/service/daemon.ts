@@ -24,9 +24,27 @@ export interface DaemonOptions {
   onMessage: (m: Message) => void
 }
 
+/** What the daemon knows of one watched remote (the status page's row). */
+export interface RemoteStatus {
+  name: string
+  url: string
+  /** When a look last ended, and how (ISO times; null: not yet). */
+  lastCheck: string | null
+  lastChange: string | null
+  lastError: { at: string, message: string } | null
+  /** The infohashes seeded for it: the list's base, then its increments. */
+  bundles: string[]
+  /** A look is running now. */
+  checking: boolean
+}
+
 interface Watched {
   name: string
   url: string
+  lastCheck: string | null
+  lastChange: string | null
+  lastError: { at: string, message: string } | null
+  bundles: string[]
   /** The records the last look saw (ref -> oid); null before the first. */
   seen: Map<string, string> | null
   timer: NodeJS.Timeout | null
@@ -72,7 +90,7 @@ export class Daemon {
     }
     for (const [name, url] of wanted) {
       if (this.watched.has(name)) continue
-      const w: Watched = { name, url, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
+      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, bundles: [], seen: null, timer: null, running: null, again: false, stop: new AbortController() }
       this.watched.set(name, w)
       this.look(w)
     }
@@ -81,6 +99,14 @@ export class Daemon {
   /** The names watched now. */
   get remotes (): string[] {
     return [...this.watched.keys()]
+  }
+
+  /** Each watched remote as the daemon knows it now, and whether it is paused: what the status page and /status.json show. */
+  status (): { paused: boolean, remotes: RemoteStatus[] } {
+    return {
+      paused: this.paused,
+      remotes: [...this.watched.values()].map(w => ({ name: w.name, url: w.url, lastCheck: w.lastCheck, lastChange: w.lastChange, lastError: w.lastError, bundles: [...w.bundles], checking: w.running !== null }))
+    }
   }
 
   pause (): void {
@@ -162,6 +188,8 @@ export class Daemon {
       const first = w.seen === null
       const changed = first ? [] : changedRefs(w.seen!, refs)
       w.seen = refs
+      w.lastCheck = new Date().toISOString()
+      if (changed.length > 0) w.lastChange = w.lastCheck
       if (refs.size === 0) {
         if (first) this.say({ kind: 'STATUS', remote: w.name, text: `${w.url} publishes no records (refs/mirrors/*); looking again every ${Math.round(this.o.intervalMs / 1000)} s` })
         return
@@ -174,6 +202,8 @@ export class Daemon {
       if (signal.aborted || this.closed) return   // paused, reloaded away or closing: not a failure of the remote
       if (!isMirrorError(err)) throw err
       debug('%s: %s', w.name, err.message)
+      w.lastCheck = new Date().toISOString()
+      w.lastError = { at: w.lastCheck, message: err.message }
       this.say({ kind: 'ERROR', remote: w.name, text: err.message })
     }
   }
@@ -196,6 +226,8 @@ export class Daemon {
     this.downloads = run.catch(() => {})
     const r = await run
     const bundles = [r.entry, ...r.increments]
+    w.bundles = bundles.map(e => e.meta.infoHash)
+    w.lastError = null
     this.say({ kind: 'STATUS', remote: w.name, text: `seeding ${bundles.length} bundle(s): ${bundles.map(e => e.meta.infoHash).join(' ')}` })
   }
 
