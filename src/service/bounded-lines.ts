@@ -1,14 +1,15 @@
 import readline from 'node:readline'
 import { Transform, type Readable } from 'node:stream'
 
-/** What stands for an over-long line between the clamp and readline: a NUL, which no command holds. */
+/** What marks an over-long line between the clamp and readline: a NUL (one in the input becomes SUB, 0x1a, so that only the clamp writes it). */
 const TOO_LONG = '\0'
 
 /**
  * The lines of `input` (readline frames them), each at most `max` bytes:
  * a longer one yields null, and is never held whole: a clamp in front of
  * readline drops its bytes past `max` as they arrive (a 10 MB line costs
- * no 10 MB). Ends with the input.
+ * no 10 MB). A NUL byte of the input comes out as SUB (0x1a): no valid
+ * line holds either. Ends with the input.
  */
 export async function * boundedLines (input: Readable, max: number): AsyncGenerator<string | null> {
   let length = 0   // bytes of the current line so far
@@ -16,23 +17,24 @@ export async function * boundedLines (input: Readable, max: number): AsyncGenera
   const clamp = new Transform({
     transform (chunk: Buffer, _enc, done) {
       const out: Buffer[] = []
-      let from = 0
-      for (let i = 0; i <= chunk.length; i++) {
-        const end = i === chunk.length
-        if (!end && chunk[i] !== 0x0a) continue
-        const piece = chunk.subarray(from, i)
-        if (!clamped && length + piece.length > max) {
+      for (let from = 0; ;) {
+        const nl = chunk.indexOf(0x0a, from)
+        const raw = chunk.subarray(from, nl === -1 ? chunk.length : nl)
+        if (!clamped && length + raw.length > max) {
           clamped = true
           out.push(Buffer.from(TOO_LONG))
         }
-        if (!clamped) out.push(piece)
-        length += piece.length
-        if (!end) {
-          out.push(Buffer.from('\n'))
-          length = 0
-          clamped = false
+        if (!clamped) {
+          const piece = Buffer.from(raw)   // a copy: NULs become SUB
+          for (let k = piece.indexOf(0); k !== -1; k = piece.indexOf(0, k + 1)) piece[k] = 0x1a
+          out.push(piece)
         }
-        from = i + 1
+        length += raw.length
+        if (nl === -1) break
+        out.push(Buffer.from('\n'))
+        length = 0
+        clamped = false
+        from = nl + 1
       }
       done(null, Buffer.concat(out))
     }
@@ -40,7 +42,7 @@ export async function * boundedLines (input: Readable, max: number): AsyncGenera
   input.pipe(clamp)
   const lines = readline.createInterface({ input: clamp, crlfDelay: Infinity })
   try {
-    for await (const line of lines) yield line.startsWith(TOO_LONG) ? null : line
+    for await (const line of lines) yield line.includes(TOO_LONG) ? null : line
   } finally {
     lines.close()
     input.unpipe(clamp)

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import type { Command } from 'commander'
 import { cloneCommand } from '../../src/cli/clone-command.js'
+import { daemonCommand } from '../../src/cli/daemon-command.js'
 import { fetchCommand } from '../../src/cli/fetch-command.js'
 import { keygenCommand } from '../../src/cli/keygen-command.js'
 import { publishCommand } from '../../src/cli/publish-command.js'
@@ -37,7 +38,7 @@ function tableFlags (text: string): Set<string> {
 const mentions = (text: string, flag: string): boolean => new RegExp(`(^|[\\s\`\\[(,|])${flag}\\b`).test(text)
 
 const COMMANDS: Array<[string, (name: string) => Command]> = [
-  ['mirror-publish', publishCommand], ['mirror-clone', cloneCommand], ['mirror-fetch', fetchCommand], ['mirror-seed', seedCommand],
+  ['mirror-publish', publishCommand], ['mirror-clone', cloneCommand], ['mirror-fetch', fetchCommand], ['mirror-daemon', daemonCommand], ['mirror-seed', seedCommand],
   ['mirror-keygen', keygenCommand], ['mirror-verify', verifyCommand]
 ]
 
