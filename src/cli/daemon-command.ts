@@ -76,7 +76,7 @@ async function runDaemon (cmd: Command): Promise<number> {
   }
   const network = await seedingNetwork(net, err => say({ kind: 'ERROR', remote: '-', text: err.message }))
   const stop = stopSignal()
-  const daemon = new Daemon({ git: repo.git, store, seeder: new Seeder({ store, swarm: network.swarm, keeper: network.keeper }) }, {
+  const daemon = new Daemon({ git: repo.git, store, seeder: new Seeder({ store, swarm: network.swarm, keeper: network.keeper }), pointers: network.pointers }, {
     intervalMs: ((o.interval as number | undefined) ?? config.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000,
     timeoutMs: (o.timeout as number) * 1000,
     maxSize: o.maxSize as number,

@@ -92,6 +92,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
       git,
       store,
       seeder,
+      pointers,
       onProgress: (url, p) => reporter.progress({ ...p, phase: urls.length > 1 ? `${p.phase} ${shortUrl(url)}` : p.phase }),
       onReady: r => { ready.push(r); announce(reporter, r) },
       onFailure: (what, err) => reporter.error(`${cmd.name()}: ${what}: ${err.message}`, { what, code: err.code, message: err.message })

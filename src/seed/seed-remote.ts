@@ -16,6 +16,8 @@ import { DEFAULT_GRACE_SECONDS, retireBundles } from '../io/store/retire-bundles
 import { projectOfBundle } from '../core/project-name.js'
 import { downloadIncrement } from '../source/apply-increments.js'
 import { ChainVerifier, namesLaterBundle } from '../source/verify-chain.js'
+import type { PointerDht } from '../io/dht/pointer-dht.js'
+import { adoptPointer } from './adopt-pointer.js'
 import type { PushObject } from '../core/push-object.js'
 import type { PushObjectStore } from '../io/store/push-objects.js'
 
@@ -49,7 +51,7 @@ export interface SeedRemoteResult {
  * never seeded), commit it to the store and seed it.
  */
 export async function seedRemote (
-  deps: { git: Git, store: Store, seeder: Seeder }, url: string, o: SeedRemoteOptions
+  deps: { git: Git, store: Store, seeder: Seeder, pointers?: PointerDht | null }, url: string, o: SeedRemoteOptions
 ): Promise<SeedRemoteResult> {
   const { store, seeder } = deps
   o.onProgress?.({ phase: 'records', detail: url })
@@ -85,6 +87,10 @@ export async function seedRemote (
     await bundle.release()
   }
   await seeder.seed(entry)
+  if (deps.pointers != null) {
+    entry = await adoptPointer({ store, pointers: deps.pointers }, entry)   // the publisher's pointer, kept alive from here too
+    seeder.keepPointer(entry)
+  }
   // a signed chain: each increment's push object links to the base's, verified above
   const chain = trust === null ? null : new ChainVerifier(trust, verifiedPo)
   const increments = await seedIncrements(deps, url, records.list, entry, { ...o, announce: (source.kind === 'torrent' ? source.parsed.announce : source.magnet.announce) ?? [], chain })

@@ -61,6 +61,12 @@ export class Seeder extends EventEmitter {
     if (pointer !== null && pointer.infoHash === entry.meta.infoHash && parsed.private !== true) this.keeper?.keep(pointer)
   }
 
+  /** Keeps the entry's DHT pointer alive, when it has one for its torrent (taken over after it was seeded: seed/adopt-pointer.ts). */
+  keepPointer (entry: StoredBundle): void {
+    const pointer = entry.meta.pointer
+    if (pointer !== null && pointer.infoHash === entry.meta.infoHash && this.names.has(entry.meta.infoHash)) this.keeper?.keep(pointer)
+  }
+
   /** Stops seeding an entry (a newer publish replaced it); its files stay. */
   async drop (entry: StoredBundle): Promise<void> {
     this.names.delete(entry.meta.infoHash)

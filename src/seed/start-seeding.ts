@@ -3,6 +3,7 @@ import type { OnProgress } from '../core/progress.js'
 import type { Git } from '../io/git/run-git.js'
 import type { Store } from '../io/store/store.js'
 import { seedRemote, type SeedRemoteResult } from './seed-remote.js'
+import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { Seeder } from './seeder.js'
 
 export interface StartSeedingArgs {
@@ -20,6 +21,8 @@ export interface StartSeedingDeps {
   git: Git
   store: Store
   seeder: Seeder
+  /** The DHT's pointers: a reseeded signed bundle's pointer is taken over and kept alive (seed/adopt-pointer.ts). */
+  pointers?: PointerDht | null
   onProgress?: (url: string, p: Parameters<OnProgress>[0]) => void
   /** A remote's bundle is in the store and seeding. */
   onReady?: (r: SeedRemoteResult) => void

@@ -3,6 +3,7 @@ import type { Message } from '../core/daemon-protocol.js'
 import { isMirrorError } from '../core/errors.js'
 import { RECORDS_PREFIX } from '../core/refs.js'
 import type { DaemonAction } from '../io/git/daemon-config.js'
+import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { Git } from '../io/git/run-git.js'
 import { canPollRecords, pollRecords } from '../io/http/poll-records.js'
 import type { Store } from '../io/store/store.js'
@@ -78,7 +79,7 @@ export class Daemon {
    */
   private downloads: Promise<unknown> = Promise.resolve()
 
-  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder }, private readonly o: DaemonOptions) {}
+  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder, pointers?: PointerDht | null }, private readonly o: DaemonOptions) {}
 
   /** Watches exactly these remotes: new ones are looked at now, gone ones are stopped, changed URLs start afresh. */
   watch (remotes: Array<{ name: string, url: string }>): void {

@@ -4,9 +4,11 @@
 // --no-dht publishes put none.
 import assert from 'node:assert/strict'
 import { rename } from 'node:fs/promises'
+import path from 'node:path'
 import { test } from 'node:test'
 import { isPointerMagnet, parsePointerMagnet } from '../../src/core/pointer.js'
 import { PointerDht, type DhtClient } from '../../src/io/dht/pointer-dht.js'
+import { Store } from '../../src/io/store/store.js'
 import { startDht } from '../helpers/dht.js'
 import { json, makeWorld } from './world.js'
 import { T } from './clone-support.js'
@@ -60,4 +62,32 @@ test('a signed publish puts its pointer; mirror-seed keeps it alive without the 
   assert.equal(noDht.pointer, null, '--no-dht: no pointer')
   const priv = await publish(w, [...withDht(dht.bootstrap), '--private'])
   assert.equal(priv.pointer, null, 'a private publish never puts one')
+})
+
+test('a CI reseeder (mirror-seed <url>) takes over a signed publish\'s DHT pointer and keeps it alive once the publisher is gone', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 128 << 10 } })
+  const dht = await startDht({ nodes: 5 })
+  t.after(async () => await dht.close())
+  const net = ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', dht.bootstrap, '--no-lsd', '--no-upnp']
+  assert.equal((await w.run('mirror-keygen', ['--json'])).code, 0)
+  const r = await w.run('mirror-publish', ['--json', ...net])
+  assert.equal(r.code, 0, r.stderr)
+  const out = json(r)
+  const name = parsePointerMagnet(out.pointer.magnet, 'the reported magnet')
+  const maintainer = w.start('mirror-seed', [...net, '--status-interval', '1'])
+  t.after(async () => await maintainer.stop('SIGINT'))
+  await maintainer.waitFor(/^seeding 1 bundle/, { stream: 'stderr' })
+
+  const ciStore = path.join(w.dir, 'ci-store')
+  const ci = w.start('mirror-seed', [...net, '--json', '--status-interval', '1', '--store', ciStore, w.originUrl], w.dir)
+  t.after(async () => await ci.stop('SIGINT'))
+  await ci.waitFor(/"event":"ready"/, { stream: 'stdout', timeoutMs: 60_000 })
+  const put = JSON.parse((await ci.waitFor(/"event":"pointer"/, { stream: 'stdout', timeoutMs: 60_000 })).input!)
+  assert.equal(put.project, 'project')
+  assert.equal(put.seq, out.pointer.seq)
+  const entry = (await Store.open(ciStore).then(async s => await s.list()))[0]!
+  assert.deepEqual(entry.meta.pointer && { infoHash: entry.meta.pointer.infoHash, seq: entry.meta.pointer.seq, key: entry.meta.pointer.key }, { infoHash: out.infoHash, seq: out.pointer.seq, key: name.key.text }, 'kept in the reseeder\'s store')
+  await maintainer.stop('SIGINT')
+  const kept = await new PointerDht(dht.nodes[2] as unknown as DhtClient).get(name)
+  assert.equal(kept?.infoHash, out.infoHash)
 })
