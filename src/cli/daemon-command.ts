@@ -26,6 +26,7 @@ export function daemonCommand (name: string): Command {
     .option('--interval <seconds>', 'seconds between two looks at one remote, jittered (default: git config mirror.daemon.interval, else 300)', positiveSeconds)
     .option('--store <dir>', 'where the bundles are kept and seeded from (default: <git-dir>/mirror)')
     .option('--timeout <seconds>', 'bounds one look at a remote, and a download that sends nothing for this long', positiveSeconds, 60)
+    .option('--grace <seconds>', 'how long a bundle that left a remote\'s list (a new base) is still seeded', positiveSeconds, 3600)
     .addOption(maxSizeOption())
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
@@ -81,6 +82,7 @@ async function runDaemon (cmd: Command): Promise<number> {
     timeoutMs: (o.timeout as number) * 1000,
     maxSize: o.maxSize as number,
     action: config.action ?? 'none',
+    graceMs: (o.grace as number) * 1000,
     onMessage: say
   })
   try {

@@ -6,7 +6,7 @@ import type { DaemonAction } from '../io/git/daemon-config.js'
 import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { Git } from '../io/git/run-git.js'
 import { canPollRecords, pollRecords } from '../io/http/poll-records.js'
-import type { Store } from '../io/store/store.js'
+import type { Store, StoredBundle } from '../io/store/store.js'
 import { fetch } from '../fetch/fetch.js'
 import { seedRemote } from '../seed/seed-remote.js'
 import type { Seeder } from '../seed/seeder.js'
@@ -21,6 +21,8 @@ export interface DaemonOptions {
   maxSize: number
   /** What to do in this repository when a remote publishes anew, besides seeding it. */
   action: DaemonAction
+  /** How long a bundle that left a remote's list (a collapse) is still seeded, for peers mid-download; default an hour. */
+  graceMs?: number
   /** Every message, in order: the caller prints it (the stdio protocol, or a log). */
   onMessage: (m: Message) => void
 }
@@ -46,6 +48,8 @@ interface Watched {
   lastChange: string | null
   lastError: { at: string, message: string } | null
   bundles: string[]
+  /** The store entries seeded for it. */
+  entries: StoredBundle[]
   /** The records the last look saw (ref -> oid); null before the first. */
   seen: Map<string, string> | null
   timer: NodeJS.Timeout | null
@@ -78,6 +82,7 @@ export class Daemon {
    * same torrent to the client twice. Looks stay independent.
    */
   private downloads: Promise<unknown> = Promise.resolve()
+  private readonly drops = new Set<NodeJS.Timeout>()
 
   constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder, pointers?: PointerDht | null }, private readonly o: DaemonOptions) {}
 
@@ -91,7 +96,7 @@ export class Daemon {
     }
     for (const [name, url] of wanted) {
       if (this.watched.has(name)) continue
-      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, bundles: [], seen: null, timer: null, running: null, again: false, stop: new AbortController() }
+      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, bundles: [], entries: [], seen: null, timer: null, running: null, again: false, stop: new AbortController() }
       this.watched.set(name, w)
       this.look(w)
     }
@@ -149,6 +154,8 @@ export class Daemon {
   /** Stops every timer and look; resolves when the looks in flight have ended. */
   async close (): Promise<void> {
     this.closed = true
+    for (const t of this.drops) clearTimeout(t)
+    this.drops.clear()
     const running = [...this.watched.values()].map(w => { this.unwatch(w); return w.running })
     await Promise.allSettled(running)
   }
@@ -227,9 +234,23 @@ export class Daemon {
     this.downloads = run.catch(() => {})
     const r = await run
     const bundles = [r.entry, ...r.increments]
+    const gone = w.entries.filter(e => !bundles.some(b => b.meta.infoHash === e.meta.infoHash))
+    w.entries = bundles
     w.bundles = bundles.map(e => e.meta.infoHash)
+    for (const e of gone) this.dropLater(e)
     w.lastError = null
     this.say({ kind: 'STATUS', remote: w.name, text: `seeding ${bundles.length} bundle(s): ${bundles.map(e => e.meta.infoHash).join(' ')}` })
+  }
+
+  /** A bundle that left a remote's list: seeded `graceMs` more, then dropped, unless another watched remote still lists it. */
+  private dropLater (e: StoredBundle): void {
+    const timer = setTimeout(() => {
+      this.drops.delete(timer)
+      if ([...this.watched.values()].some(w => w.bundles.includes(e.meta.infoHash))) return
+      this.deps.seeder.drop(e).then(() => this.say({ kind: 'STATUS', remote: '-', text: `no longer seeding ${e.meta.file}: it left every watched list` }), () => {})
+    }, this.o.graceMs ?? 3600_000)
+    timer.unref()
+    this.drops.add(timer)
   }
 
   private async fetchInto (w: Watched, signal: AbortSignal): Promise<void> {
