@@ -4,7 +4,8 @@
 // /metrics read as Prometheus text and its counters moving; web seeds with
 // Range and stock git clone --bundle-uri from the daemon; the embedded
 // tracker refusing an infohash the daemon does not seed, over HTTP and
-// WebSocket, and listing the daemon for one it does.
+// WebSocket, and listing the daemon for one it does: a client whose only
+// tracker it is downloads from the daemon.
 // DAEMON_STATUS_SCREENSHOT=/path.png keeps a copy of the screenshot.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -20,7 +21,7 @@ import { startBin, type Running } from '../helpers/processes.js'
 import { familyOf, parseExposition, valueOf, type Exposition } from '../helpers/prometheus-text.js'
 import { waitUntil } from '../helpers/wait.js'
 import { fetchRecord, mirrorClone, publish, startSeeder, T } from './clone-support.js'
-import { makeWorld, type World } from './world.js'
+import { makeWorld, QUIET_NET, type World } from './world.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 
@@ -205,6 +206,11 @@ test('mirror-daemon --http: web seeds with Range, git clone --bundle-uri, and a 
   const m = await metrics(base)
   assert.equal(valueOf(m, 'mirror_daemon_tracker_announces_total', { result: 'refused' }), 2)
   assert.equal(valueOf(m, 'mirror_daemon_tracker_announces_total', { result: 'accepted' }), 2)
+
+  // a client whose only tracker is the daemon's finds the daemon through it
+  const { report } = await mirrorClone(w, ['--tracker', `${base}/announce`, ...QUIET_NET, '--sources', 'torrent', w.originUrl, 'via-daemon-tracker'])
+  assert.equal(report.method, 'torrent', report.fallbackReason)
+  assert.ok(report.bytes.swarm > 0, JSON.stringify(report.bytes))
 })
 
 /** Bytes as a query string value, every byte %-escaped. */
