@@ -10,7 +10,12 @@ import { Seeder } from '../seed/seeder.js'
 import { seedingNetwork } from '../seed/seeding-network.js'
 import { boundedLines } from '../service/bounded-lines.js'
 import { Daemon } from '../service/daemon.js'
-import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
+import { serveDaemon } from '../service/daemon-http.js'
+import { DaemonMetrics } from '../service/daemon-metrics.js'
+import { EmbeddedTracker } from '../service/embedded-tracker.js'
+import type { HttpService } from '../service/listen-http.js'
+import { statusView } from '../service/status-view.js'
+import { addNetworkOptions, hostPort, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
 import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
@@ -27,6 +32,7 @@ export function daemonCommand (name: string): Command {
     .option('--store <dir>', 'where the bundles are kept and seeded from (default: <git-dir>/mirror)')
     .option('--timeout <seconds>', 'bounds one look at a remote, and a download that sends nothing for this long', positiveSeconds, 60)
     .option('--grace <seconds>', 'how long a bundle that left a remote\'s list (a new base) is still seeded', positiveSeconds, 3600)
+    .option('--http <host:port>', 'serve a status page (/), /status.json, /metrics (Prometheus), the store\'s /bundles/<file> and /<project>/bundle-list, and a tracker for the daemon\'s own infohashes (/announce); port 0: any free one', hostPort)
     .addOption(maxSizeOption())
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
@@ -56,6 +62,14 @@ and stdin takes:
 A line that is not one of these, or is over ${MAX_COMMAND_BYTES} bytes, gets an
 "ERROR - ..." line. End of input stops the daemon.
 
+With --http HOST:PORT it says where it listens ("STATUS - http http://HOST:PORT")
+and serves, read-only: / (status page), /status.json, /metrics,
+/bundles/<file> (web seeds, Range), /<project>/bundle-list (for
+git clone --bundle-uri=http://HOST:PORT/<project>/bundle-list <origin>),
+/announce and /scrape (a tracker for the infohashes the daemon seeds, and
+WebSocket announces at ws://HOST:PORT/announce). Bind it to loopback, or
+put it behind a proxy: it has no access control.
+
 Exit status: 0 when stopped (end of input, SIGINT, SIGTERM); 1 when it
 could not start (not a repository, a bad config value); 2 on wrong usage.`)
   return cmd.action(async () => await runCli(name, async () => await runDaemon(cmd), { json: false }))
@@ -70,32 +84,60 @@ async function runDaemon (cmd: Command): Promise<number> {
   const store = await Store.open((o.store as string | undefined) ?? path.join(repo.gitDir, 'mirror'))
   const foreground = o.foreground === true
   const reporter = new Reporter({ quiet: o.quiet === true, json: false })
+  const address = o.http as { host: string, port: number } | undefined
+  const metrics = address === undefined ? null : new DaemonMetrics({ daemon: () => daemon.status(), seeding: () => seeder.status() })
   const say = (m: Message): void => {
+    metrics?.said(m)
     const line = formatMessage(m)
     if (foreground) process.stdout.write(line)
     else reporter.info(line.trimEnd())
   }
   const network = await seedingNetwork(net, err => say({ kind: 'ERROR', remote: '-', text: err.message }))
   const stop = stopSignal()
-  const daemon = new Daemon({ git: repo.git, store, seeder: new Seeder({ store, swarm: network.swarm, keeper: network.keeper }), pointers: network.pointers }, {
+  const seeder = new Seeder({ store, swarm: network.swarm, keeper: network.keeper })
+  const daemon = new Daemon({ git: repo.git, store, seeder, pointers: network.pointers }, {
     intervalMs: ((o.interval as number | undefined) ?? config.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000,
     timeoutMs: (o.timeout as number) * 1000,
     maxSize: o.maxSize as number,
     action: config.action ?? 'none',
     graceMs: (o.grace as number) * 1000,
-    onMessage: say
+    onMessage: say,
+    onLook: remote => metrics?.look(remote)
   })
+  let http: HttpService | null = null
   try {
+    if (address !== undefined) http = await startHttp(address, { daemon, seeder, store, metrics: metrics! })
     say({ kind: 'STATUS', remote: '-', text: `watching ${config.remotes.map(r => r.name).join(', ') || 'no remote'}; store ${store.root}` })
+    if (http !== null) say({ kind: 'STATUS', remote: '-', text: `http ${http.url}` })
     daemon.watch(config.remotes)
     if (foreground) await Promise.race([serveCommands(daemon, repo.git, say), aborted(stop.signal)])
     else await aborted(stop.signal)
     return 0
   } finally {
     stop.dispose()
+    await http?.close()
     await daemon.close()
     await network.close()
     await origin.close()
+  }
+}
+
+/** --http: the status page, metrics, the store's paths and the tracker, all on one address. */
+async function startHttp (address: { host: string, port: number }, d: { daemon: Daemon, seeder: Seeder, store: Store, metrics: DaemonMetrics }): Promise<HttpService> {
+  const swarm = d.seeder.swarm
+  const tracker = await EmbeddedTracker.open({
+    seeds: infoHash => d.seeder.status().some(s => s.infoHash === infoHash),
+    self: async () => {
+      const port = await swarm.port()
+      return port === null ? null : { peerId: await swarm.peerId(), port }
+    },
+    onAnnounce: accepted => d.metrics.announced(accepted)
+  })
+  try {
+    return await serveDaemon({ store: d.store, metrics: d.metrics, tracker, status: () => statusView(d.daemon.status(), d.seeder.status(), new Date()) }, address)
+  } catch (err) {
+    await tracker.close()
+    throw err
   }
 }
 

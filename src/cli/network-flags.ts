@@ -90,3 +90,10 @@ export function rateArgument (value: string): number {
   if (n === null) throw new InvalidArgumentError('expected a rate such as 32K, 1M/s or 0.')
   return n
 }
+
+/** --http's HOST:PORT ([::1]:PORT for IPv6; port 0: any free one). */
+export function hostPort (value: string): { host: string, port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$/.exec(value)
+  if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:0.')
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) }
+}

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { isMirrorError, MirrorError } from '../core/errors.js'
 import { formatBytes } from '../core/format.js'
 import { resolveNetworkOptions } from '../core/network-options.js'
@@ -11,7 +11,7 @@ import { seedingNetwork } from '../seed/seeding-network.js'
 import { Seeder } from '../seed/seeder.js'
 import type { SeedRemoteResult } from '../seed/seed-remote.js'
 import { startSeeding } from '../seed/start-seeding.js'
-import { addNetworkOptions, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
+import { addNetworkOptions, hostPort, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
 import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
 import { runCli } from './run.js'
@@ -157,11 +157,4 @@ function announce (reporter: Reporter, r: SeedRemoteResult): void {
 
 function shortUrl (url: string): string {
   return url.replace(/^[a-z+]+:\/\//, '').slice(-40)
-}
-
-/** --http's HOST:PORT ([::1]:PORT for IPv6; port 0: any free one). */
-function hostPort (value: string): { host: string, port: number } {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$/.exec(value)
-  if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:0.')
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) }
 }

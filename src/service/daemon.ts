@@ -25,6 +25,8 @@ export interface DaemonOptions {
   graceMs?: number
   /** Every message, in order: the caller prints it (the stdio protocol, or a log). */
   onMessage: (m: Message) => void
+  /** Each look at a remote that ended, answered or failed (a stopped one is not): what /metrics counts. */
+  onLook?: (remote: string) => void
 }
 
 /** What the daemon knows of one watched remote (the status page's row). */
@@ -190,13 +192,16 @@ export class Daemon {
   }
 
   private async round (w: Watched, signal: AbortSignal): Promise<void> {
+    let listed = false
     try {
       const refs = await this.listing(w, signal)
       if (signal.aborted) return
+      listed = true
       const first = w.seen === null
       const changed = first ? [] : changedRefs(w.seen!, refs)
       w.seen = refs
       w.lastCheck = new Date().toISOString()
+      this.o.onLook?.(w.name)
       if (changed.length > 0) w.lastChange = w.lastCheck
       if (refs.size === 0) {
         if (first) this.say({ kind: 'STATUS', remote: w.name, text: `${w.url} publishes no records (refs/mirrors/*); looking again every ${Math.round(this.o.intervalMs / 1000)} s` })
@@ -212,6 +217,7 @@ export class Daemon {
       debug('%s: %s', w.name, err.message)
       w.lastCheck = new Date().toISOString()
       w.lastError = { at: w.lastCheck, message: err.message }
+      if (!listed) this.o.onLook?.(w.name)
       this.say({ kind: 'ERROR', remote: w.name, text: err.message })
     }
   }

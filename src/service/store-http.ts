@@ -1,17 +1,13 @@
 import { createReadStream } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type http from 'node:http'
 import { pipeline } from 'node:stream/promises'
-import createDebug from 'debug'
 import { entryId, newestChain, nextList } from '../core/bundle-chain.js'
 import { formatBundleList } from '../core/bundle-list.js'
 import { parseRange } from '../core/byte-range.js'
-import { MirrorError } from '../core/errors.js'
 import { isProjectBundle } from '../core/project-name.js'
 import { hashFile } from '../io/fs/hash-file.js'
 import type { Store } from '../io/store/store.js'
-
-const debug = createDebug('mirror:http')
+import { listenHttp, requestPath } from './listen-http.js'
 
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/
 const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -19,7 +15,8 @@ const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/
 
 /**
- * mirror-seed --http: the store over HTTP, read-only.
+ * mirror-seed --http: the store over HTTP, read-only (mirror-daemon --http
+ * serves the same paths through answerStore).
  * - `GET|HEAD /bundles/<file>`: a stored bundle, with single Range requests
  *   (206), as BitTorrent web seeds and git's bundle-uri download it;
  * - `GET /<project>/bundle-list`: the project's bundle list in git's format
@@ -32,43 +29,31 @@ const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/
  * published list (retired) are served but not listed.
  */
 export async function serveStore (store: Store, o: { host: string, port: number }): Promise<{ url: string, close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    void answer(store, req, res).catch((err: unknown) => {
-      debug('%s %s: %s', req.method, req.url, (err as Error).message)
-      if (!res.headersSent) res.writeHead(500).end()
-      else res.destroy()
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new MirrorError('USAGE', `--http ${o.host}:${o.port}: ${err.code ?? err.message}`)))
-    server.listen(o.port, o.host, () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  let closing: Promise<void> | null = null
-  return {
-    url: `http://${shown}:${address.port}`,
-    close: async () => {
-      closing ??= new Promise<void>(resolve => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
-      await closing
-    }
-  }
+  const { url, close } = await listenHttp(async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') res.writeHead(405, { Allow: 'GET, HEAD' }).end()
+    else if (!await answerStore(store, req, res)) res.writeHead(404).end()
+  }, { ...o, what: '--http' })
+  return { url, close }
 }
 
-async function answer (store: Store, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { Allow: 'GET, HEAD' }).end(); return }
-  const path = (req.url ?? '/').split('?')[0]!
+/**
+ * The store's two paths, for any server that serves them (mirror-seed
+ * --http, mirror-daemon --http): answers a GET or HEAD of `/bundles/<file>`
+ * or `/<project>/bundle-list` (404 when the store has no such thing, 400
+ * when the name does not decode) and resolves true; false, having written
+ * nothing, for any other path.
+ */
+export async function answerStore (store: Store, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+  const path = requestPath(req)
   const decoded = (s: string): string | null => { try { return decodeURIComponent(s) } catch { return null } }
   const bundle = /^\/bundles\/([^/]+)$/.exec(path)
   const list = /^\/([^/]+)\/bundle-list$/.exec(path)
-  const name = decoded((bundle ?? list)?.[1] ?? '')
+  if (bundle === null && list === null) return false
+  const name = decoded((bundle ?? list)![1]!)
   if (name === null) res.writeHead(400).end()
   else if (bundle !== null) await sendBundle(store, name, req, res)
-  else if (list !== null) await sendList(store, name, req, res)
-  else res.writeHead(404).end()
+  else await sendList(store, name, req, res)
+  return true
 }
 
 async function sendBundle (store: Store, file: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

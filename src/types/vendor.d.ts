@@ -131,6 +131,8 @@ declare module 'webtorrent' {
     torrents: Torrent[]
     destroyed: boolean
     torrentPort: number
+    /** The peer id it gives in handshakes and announces, hex. */
+    peerId: string
     address (): { address: string, port: number } | null
     add (torrent: Uint8Array | ParsedTorrent | { infoHash: string, announce: string[], urlList: string[] }, opts: AddOptions, onTorrent?: (t: Torrent) => void): Torrent
     remove (torrentId: string | Torrent, opts: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): Promise<void>

@@ -67,6 +67,11 @@ export class Swarm extends EventEmitter {
     return (await this.started()).address()?.port ?? null
   }
 
+  /** The peer id (hex) it gives in handshakes, once ready. */
+  async peerId (): Promise<string> {
+    return (await this.started()).peerId
+  }
+
   /**
    * Downloads a torrent (or a magnet's) into `o.path`: resolves once every
    * piece verified, then the torrent leaves the client (its files stay). A
