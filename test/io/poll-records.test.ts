@@ -192,3 +192,12 @@ test('pollRecords: one poll against one git ls-remote process, 50 each on loopba
   t.diagnostic(`a server answering from memory, per call, mean of ${N}: pollRecords ${pollFake.toFixed(2)} ms, git ls-remote ${lsRemoteFake.toFixed(1)} ms`)
   assert.equal((await pollRecords(fake)).state, state.state)
 })
+
+test('pollRecords: a server that takes longer than node\'s 5 s socket idle timeout to answer is waited for, up to the poll\'s own bound', { timeout: 60_000 }, async t => {
+  // node 20's global agent cuts a socket idle for 5 s ("Request timed out"); a poll is bounded by its timeoutMs alone
+  const server = http.createServer((_req, res) => { setTimeout(() => res.writeHead(404).end(), 6500).unref() })
+  const port = await listenLoopback(server)
+  t.after(async () => await closeServer(server))
+  const url = `http://127.0.0.1:${port}/slow.git`
+  await assert.rejects(pollRecords(url, { timeoutMs: 20_000 }), { code: 'REMOTE_UNREACHABLE', message: `cannot list the records of ${url}: HTTP 404 Not Found` })
+})

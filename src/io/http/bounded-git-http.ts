@@ -1,3 +1,5 @@
+import http from 'node:http'
+import https from 'node:https'
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git'
 import { checkPktStream } from '../../core/check-pkt-stream.js'
 import { MirrorError } from '../../core/errors.js'
@@ -34,11 +36,24 @@ const PKT_TYPES = /^application\/x-git-[a-z-]+-(advertisement|result)\s*(;|$)/i
  *   is an ERR packet, with the server's reason.
  * Aborting rejects with `signal.reason`; the caller names it.
  */
+/**
+ * node's own agents, without the idle timeout of its global ones (node 20's
+ * http.globalAgent closes a socket after 5 s without data, which the node
+ * client reports as "Request timed out": a poll given 120 s gave up after
+ * 5, found by the daemon's test of a hung remote). The poll's bound is
+ * `signal` alone.
+ */
+const AGENTS = { 'http:': new http.Agent({ keepAlive: false }), 'https:': new https.Agent({ keepAlive: false }) }
+
+function agentFor (url: string): http.Agent | undefined {
+  try { return AGENTS[new URL(url).protocol as keyof typeof AGENTS] } catch { return undefined }
+}
+
 export function boundedGitHttp (o: BoundedGitHttpOptions): HttpClient {
   return {
     async request (req: GitHttpRequest): Promise<GitHttpResponse> {
       o.signal.throwIfAborted()
-      const res = await raceAbort(o.request({ ...req, signal: o.signal }), o.signal)
+      const res = await raceAbort(o.request({ ...req, agent: agentFor(req.url), signal: o.signal } as GitHttpRequest), o.signal)
       const body = res.body === undefined ? Buffer.alloc(0) : await readBounded(res.body, o)
       const type = String(res.headers?.['content-type'] ?? '')
       if (res.statusCode === 200 && PKT_TYPES.test(type)) {
