@@ -5,7 +5,7 @@ import { RECORDS_PREFIX } from '../core/refs.js'
 import type { DaemonAction } from '../io/git/daemon-config.js'
 import type { Git } from '../io/git/run-git.js'
 import { canPollRecords, pollRecords } from '../io/http/poll-records.js'
-import type { Store } from '../io/store/store.js'
+import type { Store, StoredBundle } from '../io/store/store.js'
 import { fetch } from '../fetch/fetch.js'
 import { seedRemote } from '../seed/seed-remote.js'
 import type { Seeder } from '../seed/seeder.js'
@@ -78,7 +78,14 @@ export class Daemon {
    */
   private downloads: Promise<unknown> = Promise.resolve()
 
-  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder }, private readonly o: DaemonOptions) {}
+  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder }, private readonly o: DaemonOptions) {
+    deps.seeder.on('verified', this.onVerified)
+  }
+
+  /** A stored bundle re-hashed before seeding (its size or mtime differ from meta.json): told, as mirror-seed tells it. */
+  private readonly onVerified = (e: StoredBundle): void => {
+    this.say({ kind: 'STATUS', remote: '-', text: `${e.meta.file}: changed on disk since it was last verified; every piece verifies` })
+  }
 
   /** Watches exactly these remotes: new ones are looked at now, gone ones are stopped, changed URLs start afresh. */
   watch (remotes: Array<{ name: string, url: string }>): void {
@@ -148,6 +155,7 @@ export class Daemon {
   /** Stops every timer and look; resolves when the looks in flight have ended. */
   async close (): Promise<void> {
     this.closed = true
+    this.deps.seeder.off('verified', this.onVerified)
     const running = [...this.watched.values()].map(w => { this.unwatch(w); return w.running })
     await Promise.allSettled(running)
   }
