@@ -153,7 +153,7 @@ export const fmtRatio = (r: number | null): string => r === null ? '—' : r.toF
 export const fmtPct = (r: number | null): string => r === null ? '—' : `${(100 * r).toFixed(2)} %`
 
 /** A figure against its target: PASS, FAIL, or null when it could not be measured. */
-export interface Target { name: string, value: number | null, limit: number, op: '<=' | '>=', pass: boolean | null, unit: 'ratio' | 'MB' | 'MB/s' }
+export interface Target { name: string, value: number | null, limit: number, op: '<=' | '>=', pass: boolean | null, unit: 'ratio' | 'MB' | 'MB/s' | '%' }
 
 export function target (name: string, value: number | null, op: Target['op'], limit: number, unit: Target['unit'] = 'ratio'): Target {
   return { name, value, op, limit, unit, pass: value === null ? null : op === '<=' ? value <= limit : value >= limit }

@@ -7,7 +7,10 @@ import { CLONE_KINDS, cloneTargets, type CloneKind, type CloneReportJson, type C
 import { engineTargets, type EngineKind, type EngineResult } from './engine-bench.js'
 import { FETCH_KINDS, fetchTargets, type FetchKind, type FetchResult } from './fetch-bench.js'
 import type { Machine } from './machine.js'
-import { fmtKB, fmtMB, fmtRatio, fmtRssMB, fmtS, median, type Target } from './measure.js'
+import { daemonSection } from './daemon-report.js'
+import { daemonTargets, type DaemonResult } from './daemon-bench.js'
+import { table, targetsTable } from './markdown.js'
+import { fmtKB, fmtMB, fmtRssMB, fmtS, median, type Target } from './measure.js'
 import type { ProbeCheck } from './probe-check.js'
 import { PUBLISH_KINDS, publishTargets, type PublishKind, type PublishResult } from './publish-bench.js'
 import type { BenchRepo } from './repo.js'
@@ -31,6 +34,7 @@ export interface BenchResults {
   rss: RssResult | null
   scale: { markdown: string, result: ScaleResult } | null
   fetch: FetchResult | null
+  daemon: DaemonResult | null
   seconds: number
   notes: string[]
 }
@@ -41,19 +45,12 @@ export function allTargets (r: BenchResults): Target[] {
     ...(r.publish === null ? [] : publishTargets(r.publish)),
     ...(r.engine === null ? [] : engineTargets(r.engine)),
     ...(r.rss === null ? [] : rssTargets(r.rss)),
-    ...(r.fetch === null ? [] : fetchTargets(r.fetch))
+    ...(r.fetch === null ? [] : fetchTargets(r.fetch)),
+    ...(r.daemon === null ? [] : daemonTargets(r.daemon))
   ]
 }
 
-const table = (head: string[], rows: string[][]): string =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
-
-const verdict = (t: Target): string => t.pass === null ? 'n/a' : t.pass ? '**PASS**' : '**FAIL**'
-const fmtValue = (t: Target): string => t.value === null ? '—' : t.unit === 'ratio' ? fmtRatio(t.value) : `${t.value.toFixed(1)} ${t.unit}`
-
-export function targetsTable (targets: Target[]): string {
-  return table(['target', 'measured (medians)', 'limit', 'result'], targets.map(t => [t.name, fmtValue(t), `${t.op} ${t.limit}${t.unit === 'ratio' ? '' : ` ${t.unit}`}`, verdict(t)]))
-}
+export { targetsTable }
 
 function machineSection (m: Machine): string {
   return table(['', ''], [
@@ -183,7 +180,8 @@ const CLONE_INTRO = 'a. `git clone <url>` over loopback smart HTTP; b. `git clon
 
 export const SECTION_TITLES: Record<string, string> = {
   machine: 'Machine', repo: 'Repository', clone: '1. Clone', publish: '2. Publish', engine: '3. Download engine',
-  rss: '4. Peak RSS with a ~1 GB bundle', scale: '5. Scale', fetch: '6. Fetch after one increment', probe: 'RSS probe check'
+  rss: '4. Peak RSS with a ~1 GB bundle', scale: '5. Scale', fetch: '6. Fetch after one increment',
+  daemon: '7. mirror-daemon seeding 50 bundles', probe: 'RSS probe check'
 }
 
 /** Lines of the Machine section that differ from run to run on the same machine. */
@@ -204,6 +202,7 @@ export function renderSections (r: BenchResults): Section[] {
     rss: r.rss === null ? skipped('add --rss-gb, or run --size large') : rssSection(r.rss),
     scale: r.scale === null ? skipped('add --scale') : r.scale.markdown,
     fetch: r.fetch === null ? skipped('--only') : fetchSection(r.fetch),
+    daemon: r.daemon === null ? skipped('--only') : daemonSection(r.daemon),
     probe: r.probe === null ? 'Not run by the run that wrote this section.' : probeSection(r.probe)
   }
   const heading = (name: string): string => name === 'repo' ? `## Repository (\`--size ${r.options.size}\`)` : `## ${SECTION_TITLES[name]!}`
@@ -246,7 +245,7 @@ export function assembleMarkdown (sections: Section[], analysis: string | null =
     'npm run bench -- --size large      # the real run; includes the ~1 GB RSS check (--no-rss-gb to skip)',
     '```',
     '',
-    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss,fetch` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
+    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss,fetch,daemon` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
     ''
   ].join('\n')
 }

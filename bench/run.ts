@@ -4,7 +4,9 @@
 // (git clone over HTTP, git clone of the bundle, mirror-clone unsigned and
 // signed), publish (against git bundle create), the download engine (against
 // aria2c), peak RSS around a ~1 GB bundle, fetch after one increment (issue
-// 16: mirror-fetch against git fetch) and, with --scale, bench/scale.ts.
+// 16: mirror-fetch against git fetch), one mirror-daemon seeding 50 bundles
+// (issue 17: its RSS, descriptors, idle CPU and publish-to-CHANGED time) and,
+// with --scale, bench/scale.ts.
 // Writes bench/RESULTS.md (atomically) and prints a JSON summary on stdout;
 // progress goes to stderr. With --only, the sections of the parts not run are
 // kept from the existing file (bench/results-file.ts), which must be of the
@@ -17,6 +19,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { cloneBench, type CloneKind } from './clone-bench.js'
+import { daemonBench } from './daemon-bench.js'
 import { engineBench } from './engine-bench.js'
 import { fetchBench } from './fetch-bench.js'
 import { describeMachine } from './machine.js'
@@ -30,7 +33,7 @@ import { rssBench } from './rss-bench.js'
 import { runScale, scaleMarkdown } from './scale.js'
 import { makeKey, publishedOrigin, startLoopback, type Loopback, type Seeding } from './setup.js'
 
-const PARTS = ['clone', 'publish', 'engine', 'rss', 'fetch'] as const
+const PARTS = ['clone', 'publish', 'engine', 'rss', 'fetch', 'daemon'] as const
 type Part = typeof PARTS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -123,7 +126,7 @@ async function main (argv: string[]): Promise<void> {
   const r: BenchResults = {
     date, command: commandLine(argv), machine, repo, notes,
     options: { size: o.size, repeat: o.repeat, rssGb: o.parts.has('rss'), scale: o.scale, only: o.only },
-    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, fetch: null, seconds: 0
+    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, fetch: null, daemon: null, seconds: 0
   }
   checkSameWorld(kept, renderSections(r), o.out)
   lb = await startLoopback({ log, keep: o.keep })
@@ -144,6 +147,7 @@ async function main (argv: string[]): Promise<void> {
     if (o.parts.has('publish')) r.publish = await publishBench(lb, repo, key, { repeat: o.repeat })
     if (o.parts.has('rss')) r.rss = await rssBench(lb)
     if (o.parts.has('fetch')) r.fetch = await fetchBench(lb, repo, { repeat: o.repeat })
+    if (o.parts.has('daemon')) r.daemon = await daemonBench(lb, { repeat: o.repeat })
   } finally {
     await lb.close()
   }
@@ -156,6 +160,7 @@ async function main (argv: string[]): Promise<void> {
   for (const row of [...(r.clone?.rows ?? []), ...(r.publish?.rows ?? []), ...(r.engine?.rows ?? []), ...(r.fetch?.rows ?? [])]) {
     if (!row.valid) notes.push(`invalid run: ${row.kind} run ${row.run}: ${row.note ?? ''}`)
   }
+  for (const c of r.daemon?.changes ?? []) if (c.note !== null) notes.push(`daemon: ${c.mode} run ${c.run} (${c.project}): ${c.note}`)
   if (r.probe?.agrees === false) notes.push(r.probe.note ?? 'the RSS probe check failed')
   r.seconds = (performance.now() - t0) / 1000
   r.machine.loadEnd = os.loadavg()[0]!
@@ -214,6 +219,7 @@ function summaryJson (r: BenchResults, out: string): Record<string, unknown> {
     seeders: r.seeders,
     scale: r.scale?.result ?? null,
     fetch: r.fetch === null ? null : { increment: r.fetch.increment, summary: r.fetch.summary },
+    daemon: r.daemon,
     probeCheck: r.probe,
     notes: r.notes
   }

@@ -12,7 +12,7 @@ import { startTracker, type Tracker } from '../test/helpers/tracker.js'
 import { waitUntil } from '../test/helpers/wait.js'
 import { buildRoot, lastJson, readRss, rssEnv, runMeasured, type Measured, type RssLine } from './measure.js'
 
-export const PROGRAMS = ['mirror-publish', 'mirror-clone', 'mirror-fetch', 'mirror-seed', 'mirror-keygen'] as const
+export const PROGRAMS = ['mirror-publish', 'mirror-clone', 'mirror-fetch', 'mirror-seed', 'mirror-keygen', 'mirror-daemon'] as const
 export type Program = typeof PROGRAMS[number]
 
 export interface Loopback {

@@ -86,7 +86,14 @@ export class Daemon {
   private downloads: Promise<unknown> = Promise.resolve()
   private readonly drops = new Set<NodeJS.Timeout>()
 
-  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder, pointers?: PointerDht | null }, private readonly o: DaemonOptions) {}
+  constructor (private readonly deps: { git: Git, store: Store, seeder: Seeder, pointers?: PointerDht | null }, private readonly o: DaemonOptions) {
+    deps.seeder.on('verified', this.onVerified)
+  }
+
+  /** A stored bundle re-hashed before seeding (its size or mtime differ from meta.json): told, as mirror-seed tells it. */
+  private readonly onVerified = (e: StoredBundle): void => {
+    this.say({ kind: 'STATUS', remote: '-', text: `${e.meta.file}: changed on disk since it was last verified; every piece verifies` })
+  }
 
   /** Watches exactly these remotes: new ones are looked at now, gone ones are stopped, changed URLs start afresh. */
   watch (remotes: Array<{ name: string, url: string }>): void {
@@ -158,6 +165,7 @@ export class Daemon {
     this.closed = true
     for (const t of this.drops) clearTimeout(t)
     this.drops.clear()
+    this.deps.seeder.off('verified', this.onVerified)
     const running = [...this.watched.values()].map(w => { this.unwatch(w); return w.running })
     await Promise.allSettled(running)
   }
