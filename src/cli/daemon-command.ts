@@ -109,6 +109,7 @@ async function runDaemon (cmd: Command): Promise<number> {
     if (address !== undefined) http = await startHttp(address, { daemon, seeder, store, metrics: metrics! })
     say({ kind: 'STATUS', remote: '-', text: `watching ${config.remotes.map(r => r.name).join(', ') || 'no remote'}; store ${store.root}` })
     if (http !== null) say({ kind: 'STATUS', remote: '-', text: `http ${http.url}` })
+    await seedStored(store, seeder, say)   // a restart seeds what it held at once, whether or not the remotes answer
     daemon.watch(config.remotes)
     if (foreground) await Promise.race([serveCommands(daemon, repo.git, say), aborted(stop.signal)])
     else await aborted(stop.signal)
@@ -161,6 +162,26 @@ async function serveCommands (daemon: Daemon, git: Parameters<typeof readDaemonC
         break
     }
   }
+}
+
+/**
+ * The store's bundles that are still listed somewhere (not retired),
+ * seeded before the first look: those whose size and mtime are as last
+ * verified are not hashed again. One that cannot be is an ERROR line.
+ */
+async function seedStored (store: Store, seeder: Seeder, say: (m: Message) => void): Promise<void> {
+  const entries = (await store.list()).filter(e => e.meta.retired === null)
+  let seeded = 0
+  for (const e of entries) {
+    try {
+      await seeder.seed(e)
+      seeded++
+    } catch (err) {
+      if (!isMirrorError(err)) throw err
+      say({ kind: 'ERROR', remote: '-', text: `${e.meta.file}: ${err.message}` })
+    }
+  }
+  if (entries.length > 0) say({ kind: 'STATUS', remote: '-', text: `seeding ${seeded} bundle(s) from the store` })
 }
 
 function aborted (signal: AbortSignal): Promise<void> {

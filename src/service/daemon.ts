@@ -52,6 +52,8 @@ interface Watched {
   bundles: string[]
   /** The store entries seeded for it. */
   entries: StoredBundle[]
+  /** The listing whose bundles are seeded (and fetched), once they are: until then every look tries again. */
+  done: string | null
   /** The records the last look saw (ref -> oid); null before the first. */
   seen: Map<string, string> | null
   timer: NodeJS.Timeout | null
@@ -105,7 +107,7 @@ export class Daemon {
     }
     for (const [name, url] of wanted) {
       if (this.watched.has(name)) continue
-      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, bundles: [], entries: [], seen: null, timer: null, running: null, again: false, stop: new AbortController() }
+      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, bundles: [], entries: [], done: null, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
       this.watched.set(name, w)
       this.look(w)
     }
@@ -215,10 +217,14 @@ export class Daemon {
         if (first) this.say({ kind: 'STATUS', remote: w.name, text: `${w.url} publishes no records (refs/mirrors/*); looking again every ${Math.round(this.o.intervalMs / 1000)} s` })
         return
       }
-      if (!first && changed.length === 0) return
       if (changed.length > 0) this.say({ kind: 'CHANGED', remote: w.name, refs: changed })
+      // what the listing publishes is taken until it is: a download that failed is tried again at the next look
+      const state = listingState(refs)
+      if (w.done === state) return
       await this.seed(w, signal)
-      if (!first && this.o.action === 'fetch') await this.fetchInto(w, signal)
+      // the first look fetches too: a publish made while the daemon was down is not missed
+      if (this.o.action === 'fetch') await this.fetchInto(w, signal)
+      w.done = state
     } catch (err) {
       if (signal.aborted || this.closed) return   // paused, reloaded away or closing: not a failure of the remote
       if (!isMirrorError(err)) throw err
@@ -277,6 +283,11 @@ export class Daemon {
   private say (m: Message): void {
     if (!this.closed || m.kind !== 'STATUS') this.o.onMessage(m)
   }
+}
+
+/** A listing as one string, to compare. */
+function listingState (refs: ReadonlyMap<string, string>): string {
+  return [...refs].map(([name, oid]) => `${oid} ${name}`).sort().join('\n')
 }
 
 /** The refs whose oid differs between two listings, added and removed ones included, sorted. */

@@ -149,3 +149,26 @@ test('mirror-daemon: after a new base (a collapse), the bundles that left the li
   await ask(d, 'PUSH origin\n', new RegExp(`^STATUS origin seeding 1 bundle\\(s\\): ${base.infoHash as string}$`))
   await d.waitFor(new RegExp(`^STATUS - no longer seeding ${(first.bundle.file as string).replace(/\./g, '\\.')}: it left every watched list$`), { stream: 'stdout', timeoutMs: 30_000 })
 })
+
+test('mirror-daemon: a download that failed is tried again at the next look; a restart seeds the store\'s bundles before any remote answers', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 1, binaryBytes: 64 << 10, branches: 1, tags: 1 } })
+  await publish(w)
+  // no seeder yet: the first download stalls and fails
+  const d = startDaemon(w, ['--timeout', '3', '--interval', '2'])
+  t.after(async () => await d.stop('SIGINT'))
+  await d.waitFor(/^ERROR origin /, { stream: 'stdout', timeoutMs: 60_000 })
+  const seeder = await startSeeder(w)
+  t.after(async () => await seeder.stop('SIGINT'))
+  await d.waitFor(/^STATUS origin seeding 1 bundle\(s\)/, { stream: 'stdout', timeoutMs: 60_000 })
+  d.endInput()
+  assert.equal((await d.exited).code, 0)
+  await seeder.stop('SIGINT')
+
+  // the origin gone: a restart still seeds what the store holds
+  await w.server.close()
+  const again = startDaemon(w)
+  t.after(async () => await again.stop('SIGINT'))
+  await again.waitFor(/^STATUS - seeding 1 bundle\(s\) from the store$/, { stream: 'stdout', timeoutMs: 30_000 })
+  await again.waitFor(/^ERROR origin /, { stream: 'stdout', timeoutMs: 60_000 })
+  assert.doesNotMatch(again.stdout(), /changed on disk/, 'nothing re-hashed')
+})
