@@ -43,14 +43,8 @@ export interface RemoteStatus {
   checking: boolean
 }
 
-interface Watched {
-  name: string
-  url: string
-  lastCheck: string | null
-  lastChange: string | null
-  lastError: { at: string, message: string } | null
-  bundles: string[]
-  /** The store entries seeded for it. */
+interface Watched extends Omit<RemoteStatus, 'bundles' | 'checking'> {
+  /** The store entries seeded for it (the status's `bundles` are their infohashes). */
   entries: StoredBundle[]
   /** The listing whose bundles are seeded (and fetched), once they are: until then every look tries again. */
   done: string | null
@@ -107,7 +101,7 @@ export class Daemon {
     }
     for (const [name, url] of wanted) {
       if (this.watched.has(name)) continue
-      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, bundles: [], entries: [], done: null, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
+      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, entries: [], done: null, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
       this.watched.set(name, w)
       this.look(w)
     }
@@ -122,7 +116,7 @@ export class Daemon {
   status (): { paused: boolean, remotes: RemoteStatus[] } {
     return {
       paused: this.paused,
-      remotes: [...this.watched.values()].map(w => ({ name: w.name, url: w.url, lastCheck: w.lastCheck, lastChange: w.lastChange, lastError: w.lastError, bundles: [...w.bundles], checking: w.running !== null }))
+      remotes: [...this.watched.values()].map(w => ({ name: w.name, url: w.url, lastCheck: w.lastCheck, lastChange: w.lastChange, lastError: w.lastError, bundles: w.entries.map(e => e.meta.infoHash), checking: w.running !== null }))
     }
   }
 
@@ -256,7 +250,6 @@ export class Daemon {
     const bundles = [r.entry, ...r.increments]
     const gone = w.entries.filter(e => !bundles.some(b => b.meta.infoHash === e.meta.infoHash))
     w.entries = bundles
-    w.bundles = bundles.map(e => e.meta.infoHash)
     for (const e of gone) this.dropLater(e)
     w.lastError = null
     this.say({ kind: 'STATUS', remote: w.name, text: `seeding ${bundles.length} bundle(s): ${bundles.map(e => e.meta.infoHash).join(' ')}` })
@@ -266,7 +259,7 @@ export class Daemon {
   private dropLater (e: StoredBundle): void {
     const timer = setTimeout(() => {
       this.drops.delete(timer)
-      if ([...this.watched.values()].some(w => w.bundles.includes(e.meta.infoHash))) return
+      if ([...this.watched.values()].some(w => w.entries.some(x => x.meta.infoHash === e.meta.infoHash))) return
       this.deps.seeder.drop(e).then(() => this.say({ kind: 'STATUS', remote: '-', text: `no longer seeding ${e.meta.file}: it left every watched list` }), () => {})
     }, this.o.graceMs ?? 3600_000)
     timer.unref()
