@@ -16,6 +16,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { isMain, repoRoot } from '../test/helpers/processes.js'
+import { buildBrowser } from './build-browser.js'
 import { writeManPages } from './man-pages.js'
 import { publishedManifest, type Manifest } from './published-manifest.js'
 
@@ -45,6 +46,8 @@ export async function pack (outDir: string, o: { log?: (line: string) => void } 
     await run('npm', ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund'], stage)
     log('tsc -p tsconfig.build.json')
     await run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')], root)
+    log('build-browser')
+    await buildBrowser(path.join(stage, 'dist', 'browser'))
     await rm(path.join(stage, 'node_modules', '.bin'), { recursive: true, force: true })
     await rm(path.join(stage, 'node_modules', '.package-lock.json'), { force: true })
     await rename(path.join(stage, 'node_modules'), path.join(stage, 'dist', 'node_modules'))

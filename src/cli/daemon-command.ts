@@ -33,6 +33,7 @@ export function daemonCommand (name: string): Command {
     .option('--timeout <seconds>', 'bounds one look at a remote, and a download that sends nothing for this long', positiveSeconds, 60)
     .option('--grace <seconds>', 'how long a bundle that left a remote\'s list (a new base) is still seeded', positiveSeconds, 3600)
     .option('--http <host:port>', 'serve a status page (/), /status.json, /metrics (Prometheus), the store\'s /bundles/<file> and /<project>/bundle-list, and a tracker for the daemon\'s own infohashes (/announce); port 0: any free one', hostPort)
+    .option('--webrtc', 'also seed to browsers (WebRTC peers): with --http, every public torrent is announced to the daemon\'s own ws://HOST:PORT/announce too, where the page at /clone/ finds it; off by default: each peer is a node-datachannel connection')
     .addOption(maxSizeOption())
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
@@ -92,7 +93,7 @@ async function runDaemon (cmd: Command): Promise<number> {
     if (foreground) process.stdout.write(line)
     else reporter.info(line.trimEnd())
   }
-  const network = await seedingNetwork(net, err => say({ kind: 'ERROR', remote: '-', text: err.message }))
+  const network = await seedingNetwork(net, err => say({ kind: 'ERROR', remote: '-', text: err.message }), { webrtc: o.webrtc === true })
   const stop = stopSignal()
   const seeder = new Seeder({ store, swarm: network.swarm, keeper: network.keeper })
   const daemon = new Daemon({ git: repo.git, store, seeder, pointers: network.pointers }, {
@@ -109,6 +110,7 @@ async function runDaemon (cmd: Command): Promise<number> {
     if (address !== undefined) http = await startHttp(address, { daemon, seeder, store, metrics: metrics! })
     say({ kind: 'STATUS', remote: '-', text: `watching ${config.remotes.map(r => r.name).join(', ') || 'no remote'}; store ${store.root}` })
     if (http !== null) say({ kind: 'STATUS', remote: '-', text: `http ${http.url}` })
+    if (http !== null && o.webrtc === true) network.swarm.announceAlso([`${http.url.replace(/^http:/, 'ws:')}/announce`])   // before anything is seeded
     await seedStored(store, seeder, say)   // a restart seeds what it held at once, whether or not the remotes answer
     daemon.watch(config.remotes)
     if (foreground) await Promise.race([serveCommands(daemon, repo.git, say), aborted(stop.signal)])
@@ -135,7 +137,7 @@ async function startHttp (address: { host: string, port: number }, d: { daemon: 
     onAnnounce: accepted => d.metrics.announced(accepted)
   })
   try {
-    return await serveDaemon({ store: d.store, metrics: d.metrics, tracker, status: () => statusView(d.daemon.status(), d.seeder.status(), new Date()) }, address)
+    return await serveDaemon({ store: d.store, metrics: d.metrics, tracker, records: async remote => await d.daemon.records(remote), status: () => statusView(d.daemon.status(), d.seeder.status(), new Date()) }, address)
   } catch (err) {
     await tracker.close()
     throw err

@@ -36,6 +36,7 @@ export function seedCommand (name: string): Command {
     .option('--follow-interval <seconds>', 'with --follow: seconds between two looks at one remote or pointer, jittered', positiveSeconds, 300)
     .option('--http <host:port>', 'also serve the store over HTTP: /bundles/<file> (with Range: a web seed) and /<project>/bundle-list (for git clone --bundle-uri); port 0: any free one', hostPort)
     .option('--grace <seconds>', 'with --follow: how long a replaced bundle is still seeded', positiveSeconds, 3600)
+    .option('--webrtc', 'also seed to browsers (WebRTC peers) that announce to the torrents\' ws:// or wss:// trackers (or --tracker ws://...); off by default: each is a node-datachannel connection')
   addNetworkOptions(cmd)
   cmd.addHelpText('after', `
 Without remote URLs it seeds every bundle in the store (mirror-publish puts
@@ -78,7 +79,7 @@ async function seedWith (env: NodeJS.ProcessEnv, cmd: Command, urls: string[]): 
   const net = resolveNetworkOptions(networkFlags(cmd), await readMirrorConfig(git))
   const store = await Store.open(storeDir)
   const stop = stopSignal(o.duration === undefined ? undefined : (o.duration as number) * 1000)
-  const { swarm, keeper, pointers, bootstrapped, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`))
+  const { swarm, keeper, pointers, bootstrapped, close: closeNetwork } = await seedingNetwork(net, err => reporter.info(`${cmd.name()}: ${err.message}`), { webrtc: o.webrtc === true })
   keeper?.on('put', (e: { project: string, seq: number, nodes: number }) => reporter.event({ event: 'pointer', ...e },
     `DHT pointer of ${e.project} (seq ${e.seq}) put again: ${e.nodes === 0 ? 'the nodes held it' : `${e.nodes} nodes took it`}`))
   const seeder = new Seeder({ store, swarm, keeper })

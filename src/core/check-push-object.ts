@@ -46,9 +46,14 @@ export function refused (check: VerifyCheck, message: string, data: Record<strin
  * signer, project, validity period, then the chain against what this client
  * accepted last. Throws VERIFY_FAILED with `data.check` naming the check.
  * Returns a notice when the chain could not be checked link by link.
+ * `signatureVerifies`: the signature's check, when made elsewhere.
  */
-export function checkPushObject (po: PushObject, p: TrustPolicy): { notice: string | null } {
-  if (!verifySignature(po.signer, po.signed, po.signature)) {
+export function checkPushObject (
+  po: PushObject, p: TrustPolicy,
+  // a browser verifies with WebCrypto, which is asynchronous, and passes the result (browser/check-signed.ts)
+  signatureVerifies = verifySignature(po.signer, po.signed, po.signature)
+): { notice: string | null } {
+  if (!signatureVerifies) {
     throw refused('signature', `the signature does not verify for key ${po.signer.id}`, { key: po.signer.id })
   }
   if (!p.trusted.some(k => k.raw.equals(po.signer.raw))) {

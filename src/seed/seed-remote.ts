@@ -8,7 +8,7 @@ import type { Store, StoredBundle } from '../io/store/store.js'
 import type { Seeder } from './seeder.js'
 import { rm } from 'node:fs/promises'
 import { checkSigned, checkSource, trustFor, verifyBundle, type VerifiedBundle } from '../source/verify-bundle.js'
-import { RECORD_REFS } from '../core/refs.js'
+import { RECORD_REFS, type RecordName } from '../core/refs.js'
 import { MirrorError } from '../core/errors.js'
 import { readBundleList } from '../io/git/read-bundle-list.js'
 import { commitDownload } from '../io/store/commit-download.js'
@@ -40,6 +40,8 @@ export interface SeedRemoteResult {
   /** The increments of the remote's bundle list after the base, in order, seeded too. */
   increments: StoredBundle[]
   downloaded: { fromPeers: number, fromWebSeeds: number } | null
+  /** The remote's records as read for this (what mirror-daemon --http hands its browser clone page). */
+  records: Partial<Record<RecordName, Buffer>>
 }
 
 /**
@@ -97,7 +99,7 @@ export async function seedRemote (
   // what the remote no longer lists is retired, and removed after the grace, as a publisher's store does: a CI cache stays bounded
   const project = projectOfBundle(entry.meta.file)
   if (project !== null) await retireBundles(store, { project, chain: [entry, ...increments], nowSeconds: Math.floor(Date.now() / 1000), graceSeconds: DEFAULT_GRACE_SECONDS })
-  return { url, entry, increments, downloaded: bundle.entry === null ? { fromPeers: bundle.fromPeers, fromWebSeeds: bundle.fromWebSeeds } : null }
+  return { url, entry, increments, downloaded: bundle.entry === null ? { fromPeers: bundle.fromPeers, fromWebSeeds: bundle.fromWebSeeds } : null, records }
 }
 
 /**

@@ -6,6 +6,7 @@ import { listenHttp, requestPath, type HttpService } from './listen-http.js'
 import { renderStatusPage } from './status-page.js'
 import type { StatusView } from './status-view.js'
 import { answerStore } from './store-http.js'
+import { answerClonePage, type RecordsOf } from './clone-page-http.js'
 
 export interface DaemonHttpDeps {
   store: Store
@@ -13,6 +14,8 @@ export interface DaemonHttpDeps {
   status: () => StatusView
   metrics: DaemonMetrics
   tracker: EmbeddedTracker
+  /** A watched remote's records, for the browser clone page. */
+  records: RecordsOf
 }
 
 /** The status page's headers: nothing but its own inline style may load or run. */
@@ -31,7 +34,9 @@ const PAGE_HEADERS = {
  * - `/bundles/<file>` (Range) and `/<project>/bundle-list`: the store, as
  *   mirror-seed --http serves it (store-http.ts answerStore);
  * - `/announce` and `/scrape`: the embedded tracker, over HTTP, and
- *   WebSocket upgrades of `/announce`.
+ *   WebSocket upgrades of `/announce`;
+ * - `/clone/`: the browser clone page and the records it reads
+ *   (clone-page-http.ts).
  * Anything else: 404; a method other than GET or HEAD: 405. `close()`
  * closes the tracker (its WebSocket peers) and the server.
  */
@@ -70,6 +75,7 @@ async function answer (deps: DaemonHttpDeps, req: http.IncomingMessage, res: htt
       deps.tracker.answer(req, res, path === '/announce' ? 'announce' : 'scrape')
       return
   }
+  if (await answerClonePage(deps.records, req, res)) return
   if (!await answerStore(deps.store, req, res)) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n')
 }
 

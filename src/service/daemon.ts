@@ -1,7 +1,9 @@
 import createDebug from 'debug'
 import type { Message } from '../core/daemon-protocol.js'
 import { isMirrorError } from '../core/errors.js'
-import { RECORDS_PREFIX } from '../core/refs.js'
+import { RECORD_REFS, RECORDS_PREFIX, type RecordName } from '../core/refs.js'
+import type { BundleListEntry } from '../core/bundle-list.js'
+import { readBundleList } from '../io/git/read-bundle-list.js'
 import type { DaemonAction } from '../io/git/daemon-config.js'
 import type { PointerDht } from '../io/dht/pointer-dht.js'
 import type { Git } from '../io/git/run-git.js'
@@ -29,6 +31,14 @@ export interface DaemonOptions {
   onLook?: (remote: string) => void
 }
 
+/** A watched remote's records (their bytes) and its bundle list's entries, when it publishes one that reads. */
+export interface WatchedRecords {
+  name: string
+  url: string
+  records: Partial<Record<RecordName, Buffer>>
+  list: BundleListEntry[] | null
+}
+
 /** What the daemon knows of one watched remote (the status page's row). */
 export interface RemoteStatus {
   name: string
@@ -48,6 +58,8 @@ interface Watched extends Omit<RemoteStatus, 'bundles' | 'checking'> {
   entries: StoredBundle[]
   /** The listing whose bundles are seeded (and fetched), once they are: until then every look tries again. */
   done: string | null
+  /** The records of the listing seeded last (their bytes), for the browser clone page; null before. */
+  records: Partial<Record<RecordName, Buffer>> | null
   /** The records the last look saw (ref -> oid); null before the first. */
   seen: Map<string, string> | null
   timer: NodeJS.Timeout | null
@@ -101,7 +113,7 @@ export class Daemon {
     }
     for (const [name, url] of wanted) {
       if (this.watched.has(name)) continue
-      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, entries: [], done: null, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
+      const w: Watched = { name, url, lastCheck: null, lastChange: null, lastError: null, entries: [], records: null, done: null, seen: null, timer: null, running: null, again: false, stop: new AbortController() }
       this.watched.set(name, w)
       this.look(w)
     }
@@ -118,6 +130,21 @@ export class Daemon {
       paused: this.paused,
       remotes: [...this.watched.values()].map(w => ({ name: w.name, url: w.url, lastCheck: w.lastCheck, lastChange: w.lastChange, lastError: w.lastError, bundles: w.entries.map(e => e.meta.infoHash), checking: w.running !== null }))
     }
+  }
+
+  /**
+   * The records of a watched remote, named by its name or URL, as read when
+   * its bundles were last seeded, and its bundle list's entries (read with
+   * git, as seeding read them): what the browser clone page reads instead
+   * of the origin (a browser cannot fetch them from a git server). null
+   * when it is not watched, or nothing of it was seeded yet.
+   */
+  async records (remote: string): Promise<WatchedRecords | null> {
+    const w = this.watched.get(remote) ?? [...this.watched.values()].find(w => w.url === remote)
+    if (w?.records == null) return null
+    const blob = w.records.list
+    const list = blob === undefined ? null : await readBundleList(this.deps.git, blob, `${RECORD_REFS.list} on ${w.url}`).then(l => l.entries, () => null)
+    return { name: w.name, url: w.url, records: w.records, list }
   }
 
   pause (): void {
@@ -250,6 +277,7 @@ export class Daemon {
     const bundles = [r.entry, ...r.increments]
     const gone = w.entries.filter(e => !bundles.some(b => b.meta.infoHash === e.meta.infoHash))
     w.entries = bundles
+    w.records = r.records
     for (const e of gone) this.dropLater(e)
     w.lastError = null
     this.say({ kind: 'STATUS', remote: w.name, text: `seeding ${bundles.length} bundle(s): ${bundles.map(e => e.meta.infoHash).join(' ')}` })

@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
 import type http from 'node:http'
 import { pipeline } from 'node:stream/promises'
 import { entryId, newestChain, nextList } from '../core/bundle-chain.js'
@@ -19,6 +21,10 @@ const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/
  * serves the same paths through answerStore).
  * - `GET|HEAD /bundles/<file>`: a stored bundle, with single Range requests
  *   (206), as BitTorrent web seeds and git's bundle-uri download it;
+ * - `GET|HEAD /bundles/<folder>/<file>`: a file of a signed publish's
+ *   torrent (its bundle, push object, pack index), so that
+ *   `http://HOST:PORT/bundles` is a web seed of a multi-file torrent
+ *   (BEP 19: the URL, then the torrent's name and the file's);
  * - `GET /<project>/bundle-list`: the project's bundle list in git's format
  *   (core/bundle-list.ts) with `uri`s under this server, as the client named
  *   it (its Host header), so that stock `git clone --bundle-uri=<that URL>
@@ -47,19 +53,33 @@ export async function answerStore (store: Store, req: http.IncomingMessage, res:
   const path = requestPath(req)
   const decoded = (s: string): string | null => { try { return decodeURIComponent(s) } catch { return null } }
   const bundle = /^\/bundles\/([^/]+)$/.exec(path)
+  const inFolder = /^\/bundles\/([^/]+)\/([^/]+)$/.exec(path)
   const list = /^\/([^/]+)\/bundle-list$/.exec(path)
-  if (bundle === null && list === null) return false
-  const name = decoded((bundle ?? list)![1]!)
-  if (name === null) res.writeHead(400).end()
-  else if (bundle !== null) await sendBundle(store, name, req, res)
-  else await sendList(store, name, req, res)
+  if (bundle === null && list === null && inFolder === null) return false
+  const [name, file] = ((bundle ?? inFolder ?? list)!.slice(1)).map(decoded)
+  if (name === null || file === null) res.writeHead(400).end()
+  else if (bundle !== null) await sendBundle(store, name!, req, res)
+  else if (inFolder !== null) await sendFolderFile(store, name!, file!, req, res)
+  else await sendList(store, name!, req, res)
   return true
 }
 
 async function sendBundle (store: Store, file: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const entry = FILE.test(file) ? (await store.list()).find(e => e.meta.file === file) : undefined
   if (entry === undefined) { res.writeHead(404).end(); return }
-  const size = entry.meta.size
+  await sendFile(entry.bundlePath, entry.meta.size, req, res)
+}
+
+/** A file of a signed publish's torrent folder: its bundle, push object, pack index or reverse index, nothing else. */
+async function sendFolderFile (store: Store, folder: string, file: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const entry = FILE.test(folder) && FILE.test(file) ? (await store.list()).find(e => e.meta.folder === folder) : undefined
+  const names = entry === undefined ? [] : [entry.meta.file, ...['push', 'idx', 'rev'].map(ext => `${folder}.${ext}`)]
+  const st = names.includes(file) ? await stat(path.join(entry!.dir, folder, file)).catch(() => null) : null
+  if (st === null || !st.isFile()) { res.writeHead(404).end(); return }
+  await sendFile(path.join(entry!.dir, folder, file), st.size, req, res)
+}
+
+async function sendFile (file: string, size: number, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const range = parseRange(req.headers.range, size)
   if (range === 'unsatisfiable') { res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end(); return }
   const { start, end } = range ?? { start: 0, end: size - 1 }
@@ -70,7 +90,7 @@ async function sendBundle (store: Store, file: string, req: http.IncomingMessage
     ...(range === null ? {} : { 'Content-Range': `bytes ${start}-${end}/${size}` })
   })
   if (req.method === 'HEAD') { res.end(); return }
-  await pipeline(createReadStream(entry.bundlePath, { start, end }), res)
+  await pipeline(createReadStream(file, { start, end }), res)
 }
 
 async function sendList (store: Store, project: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

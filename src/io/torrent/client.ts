@@ -3,6 +3,7 @@ import type WebTorrent from 'webtorrent'
 import type { AddOptions, Torrent, Wire } from 'webtorrent'
 import type { NetworkOptions } from '../../core/network-options.js'
 import { announceList } from '../../core/visibility.js'
+import { enableWebRtc } from './webrtc.js'
 
 /** The only importer of webtorrent. */
 export type { Torrent, Wire } from 'webtorrent'
@@ -44,15 +45,20 @@ async function loadWebTorrent (): Promise<typeof WebTorrent> {
  * A webtorrent client configured exactly as the network options say:
  * nothing public is contacted that the options did not ask for. TCP only:
  * webtorrent 2.8's uTP tries uTP first and takes >20 s to fall back.
+ * WebRTC (browser peers, met through WebSocket trackers) only with
+ * `o.webrtc`: each such peer is a node-datachannel connection, a cost a
+ * clone or a seeder of TCP peers has no use for.
  * webtorrent is loaded here, on first use: loading it takes 0.26 s, most of
  * a command's start-up, and a publish without --seed never needs it.
  */
-export async function createTorrentClient (net: NetworkOptions): Promise<TorrentClient> {
+export async function createTorrentClient (net: NetworkOptions, o: { webrtc?: boolean } = {}): Promise<TorrentClient> {
   const WebTorrent = await loadWebTorrent()
+  if (o.webrtc === true) await enableWebRtc()
   const client = new WebTorrent({
     ...(net.port === null ? {} : { torrentPort: net.port }),
     dht: net.dht ? (net.dhtBootstrap === null ? {} : { bootstrap: net.dhtBootstrap }) : false,
-    tracker: net.trackers?.length === 0 ? false : {},
+    // WebSocket trackers (ws://, wss://) mean WebRTC peers: a node-datachannel connection each, off unless asked for
+    tracker: net.trackers?.length === 0 ? false : (o.webrtc === true ? {} : { wrtc: false }),
     lsd: net.lsd,
     natUpnp: net.upnp,
     natPmp: net.upnp,

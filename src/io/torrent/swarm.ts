@@ -24,6 +24,12 @@ export interface SwarmOptions {
    * peers and for BEP 44 pointers alike. Its owner closes it.
    */
   dht?: SharedDht
+  /**
+   * Also meet WebRTC peers (browsers) through the WebSocket trackers
+   * announced to, answering their offers (io/torrent/webrtc.ts). Off by
+   * default: a node-datachannel connection per peer.
+   */
+  webrtc?: boolean
 }
 
 /** What one seeded torrent has done so far. */
@@ -50,11 +56,24 @@ export class Swarm extends EventEmitter {
   private client: Promise<TorrentClient> | null = null
   private closing: Promise<void> | null = null
   private readonly seeding = new Map<string, Seeding>()
+  readonly webrtc: boolean
+  private extraTrackers: string[] = []
 
   constructor (o: SwarmOptions) {
     super()
     this.net = o.net
     this.dht = o.dht
+    this.webrtc = o.webrtc === true
+  }
+
+  /**
+   * Trackers every public torrent seeded from now on is also announced to
+   * (mirror-daemon --webrtc: its own `ws://HOST:PORT/announce`, where the
+   * browsers it serves its page to look for peers). A private torrent
+   * (BEP 27) keeps to its own.
+   */
+  announceAlso (urls: string[]): void {
+    this.extraTrackers = [...new Set([...this.extraTrackers, ...urls])]
   }
 
   /** Starts the client (and its listening socket) if it has not started yet. */
@@ -98,7 +117,8 @@ export class Swarm extends EventEmitter {
     const client = await this.started()
     if (this.seeding.has(torrent.infoHash)) return { progress: 1 }
     const isPrivate = torrent.private === true
-    const added = addTorrent(client, { ...torrent, announce: announceFor(this.net, torrent) }, { path: o.path, skipVerify: o.skipVerify, private: isPrivate })
+    const announce = isPrivate ? announceFor(this.net, torrent) : [...new Set([...announceFor(this.net, torrent), ...this.extraTrackers])]
+    const added = addTorrent(client, { ...torrent, announce }, { path: o.path, skipVerify: o.skipVerify, private: isPrivate })
     const stats = trackTransfers(added)
     added.on('warning', (err: Error) => this.emit('warning', err))
     await new Promise<void>((resolve, reject) => {
@@ -148,7 +168,7 @@ export class Swarm extends EventEmitter {
   private async started (): Promise<TorrentClient> {
     if (this.closing !== null) throw new MirrorError('ABORTED', 'the torrent client is closing')
     this.client ??= (async () => {
-      const client = await createTorrentClient(this.dht === undefined ? this.net : { ...this.net, dht: false })
+      const client = await createTorrentClient(this.dht === undefined ? this.net : { ...this.net, dht: false }, { webrtc: this.webrtc })
       if (this.dht !== undefined) (client as unknown as { dht: unknown }).dht = this.dht   // torrents' discovery reads client.dht
       client.on('error', (err: Error) => {
         debug('client error: %s', err.message)

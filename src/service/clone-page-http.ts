@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises'
+import type http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import type { WatchedRecords } from './daemon.js'
+import { requestPath } from './listen-http.js'
+
+/** A watched remote's records, as the daemon last seeded them (Daemon#records). */
+export type RecordsOf = (remote: string) => Promise<WatchedRecords | null>
+
+/** Where `npm run build` puts the page (scripts/build-browser.ts): dist/browser/, beside dist/src/. */
+const PAGE_DIR = fileURLToPath(new URL('../../browser/', import.meta.url))
+
+/**
+ * The page's headers: its own script and inline style only; it may talk to
+ * any http(s) or ws(s) address, because web seeds and WebSocket trackers
+ * are wherever the torrent says (the browser's CORS still applies).
+ */
+const PAGE_HEADERS = {
+  'Content-Security-Policy': 'default-src \'none\'; script-src \'self\'; style-src \'unsafe-inline\'; connect-src \'self\' http: https: ws: wss:; base-uri \'none\'; form-action \'none\'; frame-ancestors \'none\'',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-cache'
+}
+
+const assets = new Map<string, Promise<Buffer | null>>()
+
+/**
+ * mirror-daemon --http's browser clone (docs/browser.md): answers
+ * - `/clone/`: the page, and `/clone/clone.js` its script;
+ * - `/clone/records?remote=<name or URL>`: that watched remote's records
+ *   (their bytes in base64) and its bundle list's entries (`list`, as git
+ *   reads the list record; null without one), as JSON, which the page reads instead of the
+ *   origin: a browser cannot speak git's protocol to a git server. Only
+ *   remotes the daemon watches: it is not a proxy for any URL.
+ * Resolves true when it answered, false (having written nothing) for
+ * another path.
+ */
+export async function answerClonePage (recordsOf: RecordsOf, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+  const path = requestPath(req)
+  if (path === '/clone') {
+    res.writeHead(301, { Location: '/clone/' }).end()
+    return true
+  }
+  if (path === '/clone/' || path === '/clone/clone.js') {
+    const html = path === '/clone/'
+    const body = await asset(html ? 'index.html' : 'clone.js')
+    if (body === null) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('the browser clone page is not built (npm run build)\n')
+      return true
+    }
+    res.writeHead(200, { ...PAGE_HEADERS, 'Content-Type': html ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8', 'Content-Length': String(body.length) })
+    res.end(req.method === 'HEAD' ? undefined : body)
+    return true
+  }
+  if (path === '/clone/records') {
+    const remote = new URL(req.url ?? '/', 'http://x').searchParams.get('remote') ?? ''
+    const found = remote === '' ? null : await recordsOf(remote)
+    const body = found === null
+      ? { error: remote === '' ? 'no remote given (?remote=<name or URL>)' : `${remote} is not a remote this daemon watches, or nothing it publishes is seeded yet` }
+      : { name: found.name, url: found.url, records: Object.fromEntries(Object.entries(found.records).map(([k, v]) => [k, v.toString('base64')])), list: found.list }
+    const text = `${JSON.stringify(body)}\n`
+    res.writeHead(found === null ? 404 : 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) })
+    res.end(req.method === 'HEAD' ? undefined : text)
+    return true
+  }
+  return false
+}
+
+async function asset (name: string): Promise<Buffer | null> {
+  let p = assets.get(name)
+  if (p === undefined) {
+    p = readFile(`${PAGE_DIR}${name}`).catch(() => null)
+    assets.set(name, p)
+  }
+  const got = await p
+  if (got === null) assets.delete(name)   // built later: read again
+  return got
+}
