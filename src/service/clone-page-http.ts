@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type http from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { formatPageRecords } from '../core/page-records.js'
 import type { WatchedRecords } from './daemon.js'
 import { requestPath } from './listen-http.js'
 
@@ -28,8 +29,8 @@ const assets = new Map<string, Promise<Buffer | null>>()
  * mirror-daemon --http's browser clone (docs/browser.md): answers
  * - `/clone/`: the page, and `/clone/clone.js` its script;
  * - `/clone/records?remote=<name or URL>`: that watched remote's records
- *   (their bytes in base64) and its bundle list's entries (`list`, as git
- *   reads the list record; null without one), as JSON, which the page reads instead of the
+ *   and its bundle list's entries (core/page-records.ts), which the page
+ *   reads instead of the
  *   origin: a browser cannot speak git's protocol to a git server. Only
  *   remotes the daemon watches: it is not a proxy for any URL.
  * Resolves true when it answered, false (having written nothing) for
@@ -55,10 +56,9 @@ export async function answerClonePage (recordsOf: RecordsOf, req: http.IncomingM
   if (path === '/clone/records') {
     const remote = new URL(req.url ?? '/', 'http://x').searchParams.get('remote') ?? ''
     const found = remote === '' ? null : await recordsOf(remote)
-    const body = found === null
-      ? { error: remote === '' ? 'no remote given (?remote=<name or URL>)' : `${remote} is not a remote this daemon watches, or nothing it publishes is seeded yet` }
-      : { name: found.name, url: found.url, records: Object.fromEntries(Object.entries(found.records).map(([k, v]) => [k, v.toString('base64')])), list: found.list }
-    const text = `${JSON.stringify(body)}\n`
+    const text = found === null
+      ? `${JSON.stringify({ error: remote === '' ? 'no remote given (?remote=<name or URL>)' : `${remote} is not a remote this daemon watches, or nothing it publishes is seeded yet` })}\n`
+      : formatPageRecords({ ...found, list: found.list?.map(e => ({ sha256: e.sha256, size: e.size, infoHash: e.infoHash })) ?? null })
     res.writeHead(found === null ? 404 : 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) })
     res.end(req.method === 'HEAD' ? undefined : text)
     return true
