@@ -53,7 +53,7 @@ export function accept (po: PushObject): void {
   localStorage.setItem(`${ACCEPTED}${po.signer.id}:${po.project}`, JSON.stringify({ sequence: po.sequence, id: po.id }))
 }
 
-function acceptedBefore (keyId: string, project: string): Accepted | null {
+export function acceptedBefore (keyId: string, project: string): Accepted | null {
   try {
     const v = JSON.parse(localStorage.getItem(`${ACCEPTED}${keyId}:${project}`) ?? 'null') as Accepted | null
     return v !== null && Number.isSafeInteger(v.sequence) && /^[0-9a-f]{64}$/.test(v.id) ? v : null

@@ -15,6 +15,8 @@ import { DaemonMetrics } from '../service/daemon-metrics.js'
 import { EmbeddedTracker } from '../service/embedded-tracker.js'
 import type { HttpService } from '../service/listen-http.js'
 import { statusView } from '../service/status-view.js'
+import { pointerForPage } from '../service/clone-pointer.js'
+import type { PointerDht } from '../io/dht/pointer-dht.js'
 import { addNetworkOptions, hostPort, maxSizeOption, networkFlags, positiveSeconds } from './network-flags.js'
 import { originGit } from './origin-git.js'
 import { Reporter } from './reporter.js'
@@ -107,7 +109,7 @@ async function runDaemon (cmd: Command): Promise<number> {
   })
   let http: HttpService | null = null
   try {
-    if (address !== undefined) http = await startHttp(address, { daemon, seeder, store, metrics: metrics! })
+    if (address !== undefined) http = await startHttp(address, { daemon, seeder, store, metrics: metrics!, pointers: network.pointers, timeoutMs: (o.timeout as number) * 1000 })
     say({ kind: 'STATUS', remote: '-', text: `watching ${config.remotes.map(r => r.name).join(', ') || 'no remote'}; store ${store.root}` })
     if (http !== null) say({ kind: 'STATUS', remote: '-', text: `http ${http.url}` })
     if (http !== null && o.webrtc === true) network.swarm.announceAlso([`${http.url.replace(/^http:/, 'ws:')}/announce`])   // before anything is seeded
@@ -126,7 +128,7 @@ async function runDaemon (cmd: Command): Promise<number> {
 }
 
 /** --http: the status page, metrics, the store's paths and the tracker, all on one address. */
-async function startHttp (address: { host: string, port: number }, d: { daemon: Daemon, seeder: Seeder, store: Store, metrics: DaemonMetrics }): Promise<HttpService> {
+async function startHttp (address: { host: string, port: number }, d: { daemon: Daemon, seeder: Seeder, store: Store, metrics: DaemonMetrics, pointers: PointerDht | null, timeoutMs: number }): Promise<HttpService> {
   const swarm = d.seeder.swarm
   const tracker = await EmbeddedTracker.open({
     seeds: infoHash => d.seeder.status().some(s => s.infoHash === infoHash),
@@ -137,7 +139,10 @@ async function startHttp (address: { host: string, port: number }, d: { daemon: 
     onAnnounce: accepted => d.metrics.announced(accepted)
   })
   try {
-    return await serveDaemon({ store: d.store, metrics: d.metrics, tracker, records: async remote => await d.daemon.records(remote), status: () => statusView(d.daemon.status(), d.seeder.status(), new Date()) }, address)
+    return await serveDaemon({ store: d.store, metrics: d.metrics, tracker, clonePage: {
+      records: async remote => await d.daemon.records(remote),
+      pointer: async magnet => await pointerForPage({ pointers: d.pointers, store: d.store, timeoutMs: d.timeoutMs }, magnet)
+    }, status: () => statusView(d.daemon.status(), d.seeder.status(), new Date()) }, address)
   } catch (err) {
     await tracker.close()
     throw err

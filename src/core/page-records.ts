@@ -69,6 +69,38 @@ function parseListed (v: unknown, what: string): ListedBundle[] | null {
 }
 
 /**
+ * What mirror-daemon --http hands the page for a BEP 46 magnet (GET
+ * /clone/pointer?magnet=...): the DHT item its node got (the page checks
+ * the signature itself, over BEP 44's salt, seq and v, with the magnet's
+ * key) and the torrent it names when the daemon's store holds it:
+ *
+ *   { "seq": 3, "infoHash": "<40 hex>", "sig": "<128 hex>", "torrent": "<base64>" | null }
+ */
+export interface PagePointer {
+  seq: number
+  infoHash: string
+  sig: string
+  torrent: Uint8Array | null
+}
+
+export function formatPagePointer (p: PagePointer): string {
+  return `${JSON.stringify({ seq: p.seq, infoHash: p.infoHash, sig: p.sig, torrent: p.torrent === null ? null : Buffer.from(p.torrent).toString('base64') })}\n`
+}
+
+/** The daemon's answer for a pointer, checked: BAD_RECORD naming `what` and the field. */
+export function parsePagePointer (json: string, what: string): PagePointer {
+  let v: unknown
+  try { v = JSON.parse(json) } catch { throw bad(what, 'is not JSON') }
+  if (!isObject(v)) throw bad(what, 'is not an object')
+  // BEP 44: seq is a 64-bit integer; the page takes what JSON holds exactly
+  if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 0) throw bad(what, 'seq is not a non-negative integer')
+  if (typeof v.infoHash !== 'string' || !HEX40.test(v.infoHash)) throw bad(what, 'infoHash is not 40 hex digits')
+  if (typeof v.sig !== 'string' || !/^[0-9a-f]{128}$/.test(v.sig)) throw bad(what, 'sig is not 128 hex digits')
+  if (v.torrent !== null && (typeof v.torrent !== 'string' || !BASE64.test(v.torrent) || v.torrent.length % 4 !== 0)) throw bad(what, 'torrent is not base64 or null')
+  return { seq: v.seq as number, infoHash: v.infoHash, sig: v.sig, torrent: v.torrent === null ? null : Buffer.from(v.torrent as string, 'base64') }
+}
+
+/**
  * The tracker and web seed URLs of a decoded torrent's `announce`,
  * `announce-list` (lists of lists) and `url-list` values: byte strings
  * that are http(s) or ws(s) URLs of printable ASCII, in order, without

@@ -1,12 +1,17 @@
 import { readFile } from 'node:fs/promises'
 import type http from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { formatPageRecords } from '../core/page-records.js'
+import { isMirrorError } from '../core/errors.js'
+import { formatPagePointer, formatPageRecords, type PagePointer } from '../core/page-records.js'
 import type { WatchedRecords } from './daemon.js'
 import { requestPath } from './listen-http.js'
 
-/** A watched remote's records, as the daemon last seeded them (Daemon#records). */
-export type RecordsOf = (remote: string) => Promise<WatchedRecords | null>
+export interface ClonePageDeps {
+  /** A watched remote's records, as the daemon last seeded them (Daemon#records). */
+  records: (remote: string) => Promise<WatchedRecords | null>
+  /** A BEP 46 magnet's pointer, from the daemon's DHT node (clone-pointer.ts). */
+  pointer: (magnet: string) => Promise<PagePointer>
+}
 
 /** Where `npm run build` puts the page (scripts/build-browser.ts): dist/browser/, beside dist/src/. */
 const PAGE_DIR = fileURLToPath(new URL('../../browser/', import.meta.url))
@@ -32,11 +37,14 @@ const assets = new Map<string, Promise<Buffer | null>>()
  *   and its bundle list's entries (core/page-records.ts), which the page
  *   reads instead of the
  *   origin: a browser cannot speak git's protocol to a git server. Only
- *   remotes the daemon watches: it is not a proxy for any URL.
+ *   remotes the daemon watches: it is not a proxy for any URL;
+ * - `/clone/pointer?magnet=<BEP 46 magnet>`: the pointer the daemon's DHT
+ *   node finds, and the torrent it names if the store holds it.
+ * Failures are JSON `{"error": "<one line>"}`: 400 for a bad magnet, 404 else.
  * Resolves true when it answered, false (having written nothing) for
  * another path.
  */
-export async function answerClonePage (recordsOf: RecordsOf, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+export async function answerClonePage (deps: ClonePageDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
   const path = requestPath(req)
   if (path === '/clone') {
     res.writeHead(301, { Location: '/clone/' }).end()
@@ -53,17 +61,33 @@ export async function answerClonePage (recordsOf: RecordsOf, req: http.IncomingM
     res.end(req.method === 'HEAD' ? undefined : body)
     return true
   }
+  const query = new URL(req.url ?? '/', 'http://x').searchParams
   if (path === '/clone/records') {
-    const remote = new URL(req.url ?? '/', 'http://x').searchParams.get('remote') ?? ''
-    const found = remote === '' ? null : await recordsOf(remote)
-    const text = found === null
-      ? `${JSON.stringify({ error: remote === '' ? 'no remote given (?remote=<name or URL>)' : `${remote} is not a remote this daemon watches, or nothing it publishes is seeded yet` })}\n`
-      : formatPageRecords({ ...found, list: found.list?.map(e => ({ sha256: e.sha256, size: e.size, infoHash: e.infoHash })) ?? null })
-    res.writeHead(found === null ? 404 : 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) })
-    res.end(req.method === 'HEAD' ? undefined : text)
+    const remote = query.get('remote') ?? ''
+    const found = remote === '' ? null : await deps.records(remote)
+    if (found === null) sendJson(req, res, 404, failure(remote === '' ? 'no remote given (?remote=<name or URL>)' : `${remote} is not a remote this daemon watches, or nothing it publishes is seeded yet`))
+    else sendJson(req, res, 200, formatPageRecords({ ...found, list: found.list?.map(e => ({ sha256: e.sha256, size: e.size, infoHash: e.infoHash })) ?? null }))
+    return true
+  }
+  if (path === '/clone/pointer') {
+    try {
+      sendJson(req, res, 200, formatPagePointer(await deps.pointer(query.get('magnet') ?? '')))
+    } catch (err) {
+      if (!isMirrorError(err)) throw err
+      sendJson(req, res, err.code === 'BAD_RECORD' ? 400 : 404, failure(err.message))
+    }
     return true
   }
   return false
+}
+
+function failure (message: string): string {
+  return `${JSON.stringify({ error: message })}\n`
+}
+
+function sendJson (req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) })
+  res.end(req.method === 'HEAD' ? undefined : text)
 }
 
 async function asset (name: string): Promise<Buffer | null> {

@@ -6,7 +6,7 @@ import { listenHttp, requestPath, type HttpService } from './listen-http.js'
 import { renderStatusPage } from './status-page.js'
 import type { StatusView } from './status-view.js'
 import { answerStore } from './store-http.js'
-import { answerClonePage, type RecordsOf } from './clone-page-http.js'
+import { answerClonePage, type ClonePageDeps } from './clone-page-http.js'
 
 export interface DaemonHttpDeps {
   store: Store
@@ -14,8 +14,8 @@ export interface DaemonHttpDeps {
   status: () => StatusView
   metrics: DaemonMetrics
   tracker: EmbeddedTracker
-  /** A watched remote's records, for the browser clone page. */
-  records: RecordsOf
+  /** What the browser clone page reads: a watched remote's records, a magnet's pointer. */
+  clonePage: ClonePageDeps
 }
 
 /** The status page's headers: nothing but its own inline style may load or run. */
@@ -75,7 +75,7 @@ async function answer (deps: DaemonHttpDeps, req: http.IncomingMessage, res: htt
       deps.tracker.answer(req, res, path === '/announce' ? 'announce' : 'scrape')
       return
   }
-  if (await answerClonePage(deps.records, req, res)) return
+  if (await answerClonePage(deps.clonePage, req, res)) return
   if (!await answerStore(deps.store, req, res)) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n')
 }
 

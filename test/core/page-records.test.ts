@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { formatPageRecords, parsePageRecords, torrentUrls, type PageRecords } from '../../src/core/page-records.js'
+import { formatPagePointer, formatPageRecords, parsePagePointer, parsePageRecords, torrentUrls, type PagePointer, type PageRecords } from '../../src/core/page-records.js'
 import { RECORD_REFS, type RecordName } from '../../src/core/refs.js'
 import { anyText, outcome, SEED } from '../helpers/fuzz.js'
 
@@ -91,5 +91,43 @@ test('property: any text, or any JSON value, is a PageRecords or BAD_RECORD, not
   const json = fc.oneof(anyText, fc.jsonValue().map(v => JSON.stringify(v)), pageArb.chain(p => fc.constantFrom(formatPageRecords(p)).map(s => s.slice(0, Math.max(0, s.length - 3)))))
   fc.assert(fc.property(json, text => {
     outcome(() => parsePageRecords(text, WHAT), ['BAD_RECORD'])
+  }), { seed: SEED, numRuns: 500 })
+})
+
+test('parsePagePointer: taken and refused', async t => {
+  const good = { seq: 3, infoHash: 'c'.repeat(40), sig: 'd'.repeat(128), torrent: 'ZDQ6aW5mb2Vl' }
+  await t.test('a pointer with its torrent, and one without', () => {
+    const p = parsePagePointer(JSON.stringify(good), WHAT)
+    assert.deepEqual({ ...p, torrent: Buffer.from(p.torrent!).toString() }, { ...good, torrent: 'd4:infoee' })
+    assert.equal(parsePagePointer(JSON.stringify({ ...good, torrent: null }), WHAT).torrent, null)
+  })
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['a negative seq', { ...good, seq: -1 }, /seq is not/],
+    ['a fractional seq', { ...good, seq: 1.5 }, /seq is not/],
+    ['a seq past 2^53', { ...good, seq: 2 ** 53 }, /seq is not/],
+    ['an upper-case infohash', { ...good, infoHash: 'C'.repeat(40) }, /infoHash is not/],
+    ['a short sig', { ...good, sig: 'd'.repeat(126) }, /sig is not/],
+    ['a torrent that is a number', { ...good, torrent: 5 }, /torrent is not/],
+    ['no torrent key', { seq: 1, infoHash: good.infoHash, sig: good.sig }, /torrent is not/]
+  ]
+  for (const [name, v, why] of cases) {
+    await t.test(name, () => assert.throws(() => parsePagePointer(JSON.stringify(v), WHAT), (err: any) => err.code === 'BAD_RECORD' && why.test(err.message)))
+  }
+})
+
+const pointerArb: fc.Arbitrary<PagePointer> = fc.record({
+  seq: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  infoHash: fc.stringMatching(/^[0-9a-f]{40}$/),
+  sig: fc.stringMatching(/^[0-9a-f]{128}$/),
+  torrent: fc.option(fc.uint8Array({ maxLength: 300 }), { nil: null })
+})
+
+test('property: a pointer the daemon formats parses back; any other text is BAD_RECORD or a pointer', () => {
+  fc.assert(fc.property(pointerArb, p => {
+    const back = parsePagePointer(formatPagePointer(p), WHAT)
+    assert.deepEqual({ ...back, torrent: back.torrent === null ? null : Buffer.from(back.torrent).toString('hex') }, { ...p, torrent: p.torrent === null ? null : Buffer.from(p.torrent).toString('hex') })
+  }), { seed: SEED, numRuns: 300 })
+  fc.assert(fc.property(fc.oneof(anyText, fc.jsonValue().map(v => JSON.stringify(v))), text => {
+    outcome(() => parsePagePointer(text, WHAT), ['BAD_RECORD'])
   }), { seed: SEED, numRuns: 500 })
 })

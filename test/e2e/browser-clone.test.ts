@@ -5,7 +5,8 @@
 // alone and from the daemon's web seed alone, and shows the origin's refs,
 // log and files; a screenshot is taken and what it shows asserted. A wrong
 // key and a tampered bundle are refused in the page with the very messages
-// mirror-clone gives. mirror-seed --webrtc seeds to the page as well.
+// mirror-clone gives. mirror-seed --webrtc seeds to the page as well. A
+// BEP 46 magnet is found through the daemon's DHT node (a private DHT).
 // BROWSER_CLONE_SCREENSHOTS=/dir keeps copies of the screenshots.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -14,6 +15,7 @@ import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { startBin, type Running } from '../helpers/processes.js'
+import { startDht } from '../helpers/dht.js'
 import { publish, startSeeder, T } from './clone-support.js'
 import { dropRecord, forgePublish, genuineOf, keyedWorld, NEEDS_ARIA2, tamperPack, trustedClone } from './signed-support.js'
 import { makeWorld, type World } from './world.js'
@@ -29,8 +31,8 @@ async function launch (t: TestContext): Promise<Browser> {
 }
 
 /** mirror-daemon --http watching the world's origin; resolves once it seeds what the origin publishes. */
-async function startDaemon (t: TestContext, w: World, extra: string[]): Promise<{ d: Running, base: string }> {
-  const d = startBin('mirror-daemon', ['--foreground', '--interval', '600', '--timeout', '20', '--store', path.join(w.dir, 'daemon-store'), '--http', '127.0.0.1:0', ...extra, ...w.net], { cwd: w.work, env: w.env, interactive: true })
+async function startDaemon (t: TestContext, w: World, extra: string[], net = w.net): Promise<{ d: Running, base: string }> {
+  const d = startBin('mirror-daemon', ['--foreground', '--interval', '600', '--timeout', '20', '--store', path.join(w.dir, 'daemon-store'), '--http', '127.0.0.1:0', ...extra, ...net], { cwd: w.work, env: w.env, interactive: true })
   t.after(async () => await d.stop('SIGINT'))
   const base = (await d.waitFor(/^STATUS - http (http:\/\/127\.0\.0\.1:\d+)$/, { stream: 'stdout', timeoutMs: 30_000 }))[1]!
   await d.waitFor(/^STATUS origin seeding 1 bundle\(s\)/, { stream: 'stdout', timeoutMs: 60_000 })
@@ -162,4 +164,26 @@ test('browser clone: mirror-seed --webrtc seeds to the page through a WebSocket 
   assert.equal(shown.summary.Signed, 'not checked (no trusted key given)')
   assert.match(shown.summary['From WebRTC peers']!, /\(1 peer\)$/)
   await screenshot(page, w, 'browser-clone-mirror-seed')
+})
+
+test('browser clone: a BEP 46 magnet, its pointer got by the daemon\'s DHT node and its signature checked in the page, the magnet\'s key the one trusted', T, async t => {
+  const w = await makeWorld(t, { spec: { binaryFiles: 2, binaryBytes: 128 << 10 } })
+  const dht = await startDht({ nodes: 4 })
+  t.after(async () => await dht.close())
+  const net = ['--tracker', w.tracker.announceUrl, '--dht-bootstrap', dht.bootstrap, '--no-lsd', '--no-upnp']
+  assert.equal((await w.run('mirror-keygen', ['--json'])).code, 0)
+  const published = await w.run('mirror-publish', ['--json', ...net])   // not publish(): w.net has --no-dht, and the pointer is put on the DHT
+  assert.equal(published.code, 0, published.stderr)
+  const magnet = JSON.parse(published.stdout).pointer.magnet as string
+  assert.match(magnet, /^magnet:\?xs=urn:btpk:/)
+  const seeder = await startSeeder(w, net)
+  t.after(async () => await seeder.stop('SIGINT'))
+  const { base } = await startDaemon(t, w, ['--webrtc'], net)
+  await seeder.stop('SIGINT')
+  const browser = await launch(t)
+  const { page, shown } = await cloneInPage(browser, `${base}/clone/?${new URLSearchParams({ remote: magnet, webseeds: '0' }).toString()}`)
+  await assertShowsOrigin(w, page, shown)
+  assert.match(shown.summary.Signed!, /^push object 1 \(/)
+  assert.match(shown.summary['From WebRTC peers']!, /\(1 peer\)$/)
+  await screenshot(page, w, 'browser-clone-magnet')
 })
