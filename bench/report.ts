@@ -7,6 +7,8 @@ import { CLONE_KINDS, cloneTargets, type CloneKind, type CloneReportJson, type C
 import { engineTargets, type EngineKind, type EngineResult } from './engine-bench.js'
 import { FETCH_KINDS, fetchTargets, type FetchKind, type FetchResult } from './fetch-bench.js'
 import type { Machine } from './machine.js'
+import type { BrowserResult } from './browser-bench.js'
+import { browserSection } from './browser-report.js'
 import { daemonSection } from './daemon-report.js'
 import { daemonTargets, type DaemonResult } from './daemon-bench.js'
 import { table, targetsTable } from './markdown.js'
@@ -35,6 +37,7 @@ export interface BenchResults {
   scale: { markdown: string, result: ScaleResult } | null
   fetch: FetchResult | null
   daemon: DaemonResult | null
+  browser: BrowserResult | null
   seconds: number
   notes: string[]
 }
@@ -181,7 +184,7 @@ const CLONE_INTRO = 'a. `git clone <url>` over loopback smart HTTP; b. `git clon
 export const SECTION_TITLES: Record<string, string> = {
   machine: 'Machine', repo: 'Repository', clone: '1. Clone', publish: '2. Publish', engine: '3. Download engine',
   rss: '4. Peak RSS with a ~1 GB bundle', scale: '5. Scale', fetch: '6. Fetch after one increment',
-  daemon: '7. mirror-daemon seeding 50 bundles', probe: 'RSS probe check'
+  daemon: '7. mirror-daemon seeding 50 bundles', browser: '8. Browser clone', probe: 'RSS probe check'
 }
 
 /** Lines of the Machine section that differ from run to run on the same machine. */
@@ -203,6 +206,7 @@ export function renderSections (r: BenchResults): Section[] {
     scale: r.scale === null ? skipped('add --scale') : r.scale.markdown,
     fetch: r.fetch === null ? skipped('--only') : fetchSection(r.fetch),
     daemon: r.daemon === null ? skipped('--only') : daemonSection(r.daemon),
+    browser: r.browser === null ? skipped('--only') : browserSection(r.browser),
     probe: r.probe === null ? 'Not run by the run that wrote this section.' : probeSection(r.probe)
   }
   const heading = (name: string): string => name === 'repo' ? `## Repository (\`--size ${r.options.size}\`)` : `## ${SECTION_TITLES[name]!}`
@@ -238,14 +242,14 @@ export function assembleMarkdown (sections: Section[], analysis: string | null =
     '## How to reproduce',
     '',
     '```sh',
-    'apt-get install -y aria2 time      # aria2c for the engine comparison, GNU time for the probe check',
+    'apt-get install -y aria2 time chromium   # aria2c for the engine comparison, GNU time for the probe check, Chromium for the browser clone',
     'npm ci',
     ...commands,
     'npm run bench -- --size small      # a few minutes',
     'npm run bench -- --size large      # the real run; includes the ~1 GB RSS check (--no-rss-gb to skip)',
     '```',
     '',
-    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss,fetch,daemon` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
+    'Options: `--size small|large`, `--repeat N` (default 3), `--only clone,publish,engine,rss,fetch,daemon,browser` (keeps the other sections of an existing results file of the same repository and machine), `--rss-gb` / `--no-rss-gb`, `--scale`, `--scale-size small|large` (default small), `--out FILE` (default bench/RESULTS.md), `--keep` (keep the temporary directory), `--deadline MINUTES`. The generated repositories are cached in bench/.cache/ (delete it to regenerate). A JSON summary is printed on stdout.',
     ''
   ].join('\n')
 }

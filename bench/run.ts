@@ -5,8 +5,10 @@
 // signed), publish (against git bundle create), the download engine (against
 // aria2c), peak RSS around a ~1 GB bundle, fetch after one increment (issue
 // 16: mirror-fetch against git fetch), one mirror-daemon seeding 50 bundles
-// (issue 17: its RSS, descriptors, idle CPU and publish-to-CHANGED time) and,
-// with --scale, bench/scale.ts.
+// (issue 17: its RSS, descriptors, idle CPU and publish-to-CHANGED time), the
+// browser clone of the small repository in headless Chromium (issue 18: its
+// time and memory, against mirror-clone and git clone) and, with --scale,
+// bench/scale.ts.
 // Writes bench/RESULTS.md (atomically) and prints a JSON summary on stdout;
 // progress goes to stderr. With --only, the sections of the parts not run are
 // kept from the existing file (bench/results-file.ts), which must be of the
@@ -18,12 +20,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
+import { BROWSER_KINDS, browserBench, type BrowserKind, type BrowserResult } from './browser-bench.js'
+import { CHROMIUM } from './browser-page.js'
 import { cloneBench, type CloneKind } from './clone-bench.js'
 import { daemonBench } from './daemon-bench.js'
 import { engineBench } from './engine-bench.js'
 import { fetchBench } from './fetch-bench.js'
 import { describeMachine } from './machine.js'
-import { repoRoot } from './measure.js'
+import { median, repoRoot } from './measure.js'
 import { checkProbe } from './probe-check.js'
 import { publishBench } from './publish-bench.js'
 import { ensureBenchRepo, type BenchSize } from './repo.js'
@@ -33,14 +37,17 @@ import { rssBench } from './rss-bench.js'
 import { runScale, scaleMarkdown } from './scale.js'
 import { makeKey, publishedOrigin, startLoopback, type Loopback, type Seeding } from './setup.js'
 
-const PARTS = ['clone', 'publish', 'engine', 'rss', 'fetch', 'daemon'] as const
+const PARTS = ['clone', 'publish', 'engine', 'rss', 'fetch', 'daemon', 'browser'] as const
 type Part = typeof PARTS[number]
+/** The parts that do not measure --size's repository (rss and daemon make their own, browser takes the small one). */
+const SIZE_FREE: ReadonlySet<Part> = new Set(['rss', 'daemon', 'browser'])
 
 const USAGE = `usage: npm run bench -- [options]
   --size small|large     the benchmark repository (default small: a few minutes; large: the real run)
   --repeat N             runs of each measurement (default 3)
   --only LIST            comma-separated subset of ${PARTS.join(',')} (default: all; rss only with --rss-gb or --size large);
-                         the other sections of an existing --out file are kept (same repository and machine only)
+                         the other sections of an existing --out file are kept (same repository and machine only);
+                         browser always clones the small repository (it needs ${CHROMIUM})
   --rss-gb, --no-rss-gb  peak RSS of mirror-clone and mirror-seed around a ~1 GB bundle (default: on for --size large)
   --scale                also run bench/scale.ts (runScale) and include its table
   --scale-size small|large  the repository the scale run clones (default small: with 8 clients and the
@@ -86,6 +93,7 @@ function options (argv: string[]): Options {
   const parts = new Set<Part>((only.length > 0 ? only as Part[] : [...PARTS]).filter(p => p !== 'rss' || rssGb))
   const minutes = values.deadline === undefined ? (size === 'large' ? 240 : 20) : Number(values.deadline)
   if (!(minutes > 0)) throw new UsageError('--deadline takes minutes > 0')
+  if (parts.has('browser') && !existsSync(CHROMIUM)) throw new UsageError(`the browser part needs ${CHROMIUM} (apt-get install -y --no-install-recommends chromium), or leave it out with --only`)
   return {
     size, repeat, parts, only, scale: values.scale === true, scaleSize, keep: values.keep === true,
     out: path.resolve(values.out ?? path.join(repoRoot(), 'bench', 'RESULTS.md')),
@@ -126,9 +134,9 @@ async function main (argv: string[]): Promise<void> {
   const r: BenchResults = {
     date, command: commandLine(argv), machine, repo, notes,
     options: { size: o.size, repeat: o.repeat, rssGb: o.parts.has('rss'), scale: o.scale, only: o.only },
-    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, fetch: null, daemon: null, seconds: 0
+    probe: null, clone: null, seeders: null, engine: null, publish: null, rss: null, scale: null, fetch: null, daemon: null, browser: null, seconds: 0
   }
-  checkSameWorld(kept, renderSections(r), o.out)
+  checkSameWorld(kept, renderSections(r), o.out, [...o.parts].every(p => SIZE_FREE.has(p)))
   lb = await startLoopback({ log, keep: o.keep })
   try {
     const key = await makeKey(lb)
@@ -148,6 +156,10 @@ async function main (argv: string[]): Promise<void> {
     if (o.parts.has('rss')) r.rss = await rssBench(lb)
     if (o.parts.has('fetch')) r.fetch = await fetchBench(lb, repo, { repeat: o.repeat })
     if (o.parts.has('daemon')) r.daemon = await daemonBench(lb, { repeat: o.repeat })
+    if (o.parts.has('browser')) {
+      const small = o.size === 'small' ? repo : await ensureBenchRepo('small', { log })   // the page holds the bundle in memory
+      r.browser = await browserBench(lb, small, { repeat: o.repeat })
+    }
   } finally {
     await lb.close()
   }
@@ -161,6 +173,7 @@ async function main (argv: string[]): Promise<void> {
     if (!row.valid) notes.push(`invalid run: ${row.kind} run ${row.run}: ${row.note ?? ''}`)
   }
   for (const c of r.daemon?.changes ?? []) if (c.note !== null) notes.push(`daemon: ${c.mode} run ${c.run} (${c.project}): ${c.note}`)
+  for (const row of r.browser?.rows ?? []) if (!row.valid) notes.push(`invalid run: browser ${row.kind} run ${row.run}: ${row.note ?? ''}`)
   if (r.probe?.agrees === false) notes.push(r.probe.note ?? 'the RSS probe check failed')
   r.seconds = (performance.now() - t0) / 1000
   r.machine.loadEnd = os.loadavg()[0]!
@@ -183,9 +196,10 @@ async function keptSections (file: string): Promise<Section[]> {
   return sections
 }
 
-/** The kept sections must describe the same repository and machine as this run. */
-function checkSameWorld (kept: Section[], fresh: Section[], file: string): void {
+/** The kept sections must describe the same machine as this run, and the same repository unless no part run measures it. */
+function checkSameWorld (kept: Section[], fresh: Section[], file: string, sizeFree: boolean): void {
   for (const [name, volatile] of [['repo', REPO_FROM_CLONE], ['machine', MACHINE_VOLATILE]] as const) {
+    if (name === 'repo' && sizeFree) continue
     const [before, now] = [kept.find(s => s.name === name), fresh.find(s => s.name === name)!]
     if (before !== undefined && !sameExcept(before, now, volatile)) {
       throw new UsageError(`${file} holds results of another ${name === 'repo' ? 'repository (--size)' : 'machine'}; --only would mix them: run every part, or give --out\n--- in ${file}\n${before.text}\n--- now\n${now.text}`)
@@ -220,8 +234,31 @@ function summaryJson (r: BenchResults, out: string): Record<string, unknown> {
     scale: r.scale?.result ?? null,
     fetch: r.fetch === null ? null : { increment: r.fetch.increment, summary: r.fetch.summary },
     daemon: r.daemon,
+    browser: r.browser === null ? null : browserJson(r.browser),
     probeCheck: r.probe,
     notes: r.notes
+  }
+}
+
+/** The browser part's figures by kind: medians of the valid runs. */
+function browserJson (b: BrowserResult): Record<string, unknown> {
+  const kinds = Object.keys(BROWSER_KINDS) as BrowserKind[]
+  return {
+    repo: { commits: b.repo.commits, objects: b.repo.objects, packBytes: b.repo.packBytes, bundleBytes: b.bundleBytes },
+    daemonPeakKiB: b.daemonPeakKiB,
+    medians: Object.fromEntries(kinds.map(k => {
+      const rows = b.rows.filter(r => r.kind === k && r.valid)
+      const m = (pick: (r: typeof rows[number]) => number | null | undefined): number | null => median(rows.map(r => pick(r) ?? NaN))
+      return [k, {
+        validRuns: rows.length,
+        wallSeconds: m(r => r.wallSeconds),
+        ownTotalSeconds: m(r => r.page?.times?.total ?? r.cli?.totalSeconds),
+        downloadSeconds: m(r => r.page?.times?.download ?? r.cli?.downloadSeconds),
+        indexSeconds: m(r => r.page?.times?.index ?? r.cli?.indexSeconds),
+        heapBytes: m(r => r.page?.heapBytes),
+        peakRssKiB: m(r => r.page?.renderer?.peakKiB ?? r.cli?.rssKiB)
+      }]
+    }))
   }
 }
 

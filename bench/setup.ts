@@ -25,6 +25,8 @@ export interface Loopback {
   /** --tracker <loopback> --no-dht --no-lsd --no-upnp */
   net: string[]
   log: (line: string) => void
+  /** Also run `closer` on close(), after the processes are killed and before the servers stop (a browser, say). */
+  onClose(closer: () => Promise<void>): void
   close(): Promise<void>
 }
 
@@ -52,7 +54,8 @@ export async function startLoopback (o: { log: (line: string) => void, keep?: bo
     const tracker = await startTracker()
     closers.push(() => tracker.close())
     const net = ['--tracker', tracker.announceUrl, '--no-dht', '--no-lsd', '--no-upnp']
-    return { te, env: te.env, srv, server, tracker, net, log: o.log, close }
+    const onClose = (closer: () => Promise<void>): void => { closers.push(closer) }
+    return { te, env: te.env, srv, server, tracker, net, log: o.log, onClose, close }
   } catch (err) {
     await close()
     throw err
