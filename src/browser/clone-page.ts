@@ -1,8 +1,13 @@
 import { isMirrorError } from '../core/errors.js'
 import { browserClone, type BrowserCloneResult } from './browser-clone.js'
 
-/** The largest bundle the page takes: it holds the bundle in memory, about three times over at the peak (docs/browser.md). */
-const MAX_SIZE = 512 << 20
+/**
+ * The largest bundle the page takes. It holds the bundle in memory several
+ * times over and isomorphic-git indexes in JavaScript: a 32.6 MB bundle of
+ * 31k objects peaked at 680 MB of the renderer and took 18.5 s to index
+ * (bench/RESULTS.md section 8; docs/browser.md).
+ */
+const MAX_SIZE = 128 << 20
 const STALL_MS = 60_000
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
