@@ -95,6 +95,7 @@ export async function browserClone (a: BrowserCloneArgs): Promise<BrowserCloneRe
   const got = await downloadInBrowser({
     torrent: torrentFor(torrent, { announce, urlList }),
     infoHash: torrent.infoHash,
+    read: [torrent.shape.bundlePath, ...(torrent.shape.push === null ? [] : [torrent.shape.push.path])],
     peers: a.peers,
     stallMs: a.stallMs,
     signal: a.signal,

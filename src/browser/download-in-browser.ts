@@ -2,7 +2,7 @@ import WebTorrent, { type BrowserTorrent, type BrowserWire } from 'webtorrent/di
 import { MirrorError } from '../core/errors.js'
 
 export interface BrowserDownload {
-  /** Each file of the torrent, by its path in the torrent (a signed publish's folder: bundle and push object). */
+  /** The files asked for (`read`), by their path in the torrent. */
   files: Map<string, Uint8Array>
   fromPeers: number
   fromWebSeeds: number
@@ -13,6 +13,8 @@ export interface BrowserDownloadOptions {
   /** The torrent as webtorrent takes it (read-records.ts torrentFor): its trackers and web seeds are the page's choice. */
   torrent: Uint8Array
   infoHash: string
+  /** The files to read into memory once complete, by path in the torrent (the bundle, its push object; not a pack index the page has no use for). */
+  read: string[]
   /** Meet WebRTC peers through the torrent's WebSocket trackers. */
   peers: boolean
   /** A download that gets no byte for this long fails (DOWNLOAD_STALLED). */
@@ -27,7 +29,7 @@ export interface BrowserDownloadOptions {
  * Range; cross-origin ones only where they allow it with CORS). Every
  * piece is checked against the torrent's SHA-1 piece table as it arrives.
  * The pieces are kept in webtorrent's browser store, removed when the
- * download ends; the files are read into memory once complete. Fails with
+ * download ends; the files in `read` are read into memory once complete. Fails with
  * DOWNLOAD_STALLED when nothing arrives for `stallMs`, ABORTED on `signal`.
  */
 export async function downloadInBrowser (o: BrowserDownloadOptions): Promise<BrowserDownload> {
@@ -57,7 +59,7 @@ export async function downloadInBrowser (o: BrowserDownloadOptions): Promise<Bro
       t.once('done', () => { o.onProgress(t.length, t.length); finish(null) })
     })
     const files = new Map<string, Uint8Array>()
-    for (const f of torrent.files) files.set(f.path, new Uint8Array(await f.arrayBuffer()))
+    for (const f of torrent.files) if (o.read.includes(f.path)) files.set(f.path, new Uint8Array(await f.arrayBuffer()))
     const sum = (type: (t: string) => boolean): number => [...wires].filter(w => type(w.type)).reduce((n, w) => n + w.downloaded, 0)
     return {
       files,
