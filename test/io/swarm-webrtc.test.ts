@@ -212,15 +212,12 @@ test('announceAlso: a public torrent seeded afterwards is also announced there, 
   assert.deepEqual(types(pub.parsed.infoHash), ['ws'], 'the public one: the added tracker only (its own list is empty)')
 })
 
-// A bug in src/, reported (marked todo until fixed, so that the suite stays green):
-// createTorrentClient gives webtorrent `tracker: false` when net.trackers is [],
-// which switches every tracker off, the ones announceAlso adds included; so
-// `mirror-daemon --http --webrtc --no-tracker` never announces its torrents to
-// its own ws://HOST:PORT/announce, and the /clone/ page's browsers cannot find
-// it as a WebRTC peer, while --webrtc's help says every public torrent is.
+// createTorrentClient gave webtorrent `tracker: false` when net.trackers was [],
+// which switched every tracker off, the ones announceAlso adds included: so
+// `mirror-daemon --http --webrtc --no-tracker` never announced its torrents to
+// its own ws://HOST:PORT/announce, where the /clone/ page's browsers look.
 test('announceAlso with no trackers configured (--no-tracker): the added tracker is still announced to, the torrent\'s own are not', {
-  timeout: 60_000,
-  todo: 'src/io/torrent/client.ts: trackers [] gives tracker: false, which also drops Swarm#announceAlso\'s trackers'
+  timeout: 60_000
 }, async t => {
   const { dir, tracker, torrent } = await setUp(t)
   const swarm = new Swarm({ net: { ...NET, trackers: [] }, webrtc: true })

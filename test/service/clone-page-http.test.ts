@@ -11,6 +11,8 @@ import { access, readFile } from 'node:fs/promises'
 import type http from 'node:http'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { MirrorError } from '../../src/core/errors.js'
+import { parsePagePointer, type PagePointer } from '../../src/core/page-records.js'
 import type { WatchedRecords } from '../../src/service/daemon.js'
 import { answerClonePage } from '../../src/service/clone-page-http.js'
 import { listenHttp, type HttpService } from '../../src/service/listen-http.js'
@@ -30,6 +32,9 @@ const ORIGIN: WatchedRecords = {
   list: [{ id: 'base', uri: 'http://127.0.0.1:1/bundles/p.bundle', creationToken: 1, infoHash: '1'.repeat(40), size: 123, sha256: '2'.repeat(64) }]
 }
 
+const POINTER_MAGNET = `magnet:?xs=urn:btpk:${'ab'.repeat(32)}&s=70`
+const POINTER: PagePointer = { seq: 4, infoHash: '3'.repeat(40), sig: '5'.repeat(128), torrent: Buffer.from('d4:infoee') }
+
 /** What each request made of answerClonePage: whether it answered, and, when not, whether it had written anything. */
 const seen: Array<{ url: string, answered: boolean, wroteAnything: boolean }> = []
 const asked: string[] = []
@@ -40,8 +45,13 @@ before(async () => {
     asked.push(remote)
     return remote === 'origin' || remote === ORIGIN.url ? ORIGIN : null
   }
+  const pointerOf = async (magnet: string): Promise<PagePointer> => {
+    if (magnet === POINTER_MAGNET) return POINTER
+    if (magnet === 'not a magnet') throw new MirrorError('BAD_RECORD', 'the magnet is not a BEP 46 magnet: it does not start with magnet:?')
+    throw new MirrorError('REMOTE_UNREACHABLE', 'no DHT node has a pointer for other')
+  }
   server = await listenHttp(async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const answered = await answerClonePage(recordsOf, req, res)
+    const answered = await answerClonePage({ records: recordsOf, pointer: pointerOf }, req, res)
     seen.push({ url: req.url ?? '', answered, wroteAnything: res.headersSent || res.writableEnded })
     if (!answered) res.writeHead(418).end()
   }, { host: '127.0.0.1', port: 0, what: 'test' })
@@ -68,7 +78,7 @@ test('/clone/records?remote=<name>: the watched remote\'s records in base64 and 
     assert.deepEqual(Object.keys(body.records).sort(), ['list', 'push', 'torrent'])
     for (const [k, v] of Object.entries(ORIGIN.records)) assert.ok(Buffer.from(body.records[k]!, 'base64').equals(v), `record ${k}`)
     assert.equal(body.records.push, '', 'an empty record is an empty string')
-    assert.deepEqual(body.list, ORIGIN.list)
+    assert.deepEqual(body.list, ORIGIN.list!.map(e => ({ sha256: e.sha256, size: e.size, infoHash: e.infoHash })), 'the entries as the page reads them (core/page-records.ts)')
     assert.equal(lastSeen(`/clone/records?remote=${encodeURIComponent(remote)}`)?.answered, true)
   }
   assert.deepEqual(asked.slice(-2), ['origin', ORIGIN.url], 'the remote is passed as given, decoded')
@@ -147,5 +157,18 @@ test('any other path: false, with nothing written (the daemon goes on to the sto
     assert.equal(res.status, url === '/clone/' ? 200 : 418, p)
     if (url === '/clone/') continue
     assert.deepEqual(lastSeen(url), { answered: false, wroteAnything: false }, p)
+  }
+})
+
+test('/clone/pointer?magnet=: the pointer as JSON that the page parses back; a bad magnet is 400, one without a pointer 404, each with {error}', { timeout: 30_000 }, async () => {
+  const ok = await httpRequest(`${server.url}/clone/pointer?magnet=${encodeURIComponent(POINTER_MAGNET)}`)
+  assert.equal(ok.status, 200)
+  assert.equal(ok.headers['cache-control'], 'no-store')
+  const back = parsePagePointer(ok.body.toString(), 'the answer')
+  assert.deepEqual({ ...back, torrent: Buffer.from(back.torrent!).toString() }, { ...POINTER, torrent: 'd4:infoee' })
+  for (const [magnet, status, error] of [['not a magnet', 400, /^the magnet is not a BEP 46 magnet/], ['magnet:?xs=urn:btpk:other', 404, /^no DHT node has a pointer/]] as const) {
+    const r = await httpRequest(`${server.url}/clone/pointer?magnet=${encodeURIComponent(magnet)}`)
+    assert.equal(r.status, status, magnet)
+    assert.match(String(JSON.parse(r.body.toString()).error), error)
   }
 })

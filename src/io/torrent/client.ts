@@ -57,8 +57,9 @@ export async function createTorrentClient (net: NetworkOptions, o: { webrtc?: bo
   const client = new WebTorrent({
     ...(net.port === null ? {} : { torrentPort: net.port }),
     dht: net.dht ? (net.dhtBootstrap === null ? {} : { bootstrap: net.dhtBootstrap }) : false,
-    // WebSocket trackers (ws://, wss://) mean WebRTC peers: a node-datachannel connection each, off unless asked for
-    tracker: net.trackers?.length === 0 ? false : (o.webrtc === true ? {} : { wrtc: false }),
+    // WebSocket trackers (ws://, wss://) mean WebRTC peers: a node-datachannel connection each, off unless asked for.
+    // With WebRTC, --no-tracker keeps the tracker client: Swarm#announceAlso's trackers (a daemon's own) are still announced to
+    tracker: net.trackers?.length === 0 && o.webrtc !== true ? false : (o.webrtc === true ? {} : { wrtc: false }),
     lsd: net.lsd,
     natUpnp: net.upnp,
     natPmp: net.upnp,
