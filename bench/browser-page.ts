@@ -18,10 +18,10 @@ import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { chromium, type Browser } from 'playwright-core'
+import { CLONE_ENDED, clonePageShows } from '../test/helpers/clone-page.js'
 import { cpuSecondsOf, memoryOf } from './proc-stats.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
-const DONE = '#status[data-state=done], #status[data-state=failed]'
 
 /**
  * Headless Chromium. Its own signal handlers are off: the benchmark's
@@ -82,23 +82,10 @@ export async function clonePage (browser: Browser, url: string, o: { timeoutMs: 
     const before = await renderers()
     const t0 = performance.now()
     await page.click('#clone')
-    await page.waitForSelector(DONE, { timeout: o.timeoutMs })
+    await page.waitForSelector(CLONE_ENDED, { timeout: o.timeoutMs })
     const wallSeconds = (performance.now() - t0) / 1000
     const renderer = await busiest(before, await renderers())
-    const shown = await page.evaluate(() => {
-      const document = (globalThis as any).document   // in the page (bench/ compiles without the DOM's types)
-      const s = document.getElementById('status')
-      const texts = (sel: string): string[] => [...document.querySelectorAll(sel)].map((e: any) => e.textContent ?? '')
-      const dts = texts('#summary dt')
-      const dds = texts('#summary dd')
-      return {
-        state: s.dataset.state ?? '',
-        code: s.dataset.code ?? null,
-        text: s.textContent ?? '',
-        summary: Object.fromEntries(dts.map((k, i) => [k, dds[i] ?? ''])) as Record<string, string>,
-        refs: [...document.querySelectorAll('#refs tbody tr')].map((tr: any) => [...tr.children].map((td: any) => td.textContent ?? '')) as string[][]
-      }
-    })
+    const shown = await clonePageShows(page)
     const done = shown.state === 'done'
     const peers = /\((\d+) peers?\)$/.exec(shown.summary['From WebRTC peers'] ?? '')
     return {

@@ -15,13 +15,13 @@ import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { startBin, type Running } from '../helpers/processes.js'
+import { CLONE_ENDED, clonePageShows, type ClonePageShows } from '../helpers/clone-page.js'
 import { startDht } from '../helpers/dht.js'
 import { publish, startSeeder, T } from './clone-support.js'
 import { dropRecord, forgePublish, genuineOf, keyedWorld, NEEDS_ARIA2, tamperPack, trustedClone } from './signed-support.js'
 import { makeWorld, type World } from './world.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-const DONE = '#status[data-state=done], #status[data-state=failed]'
 
 async function launch (t: TestContext): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is needed for the browser clone test (apt-get install -y --no-install-recommends chromium)`)
@@ -44,33 +44,16 @@ async function originRefs (w: World): Promise<string[][]> {
   return (await w.git(['ls-remote', w.originUrl])).trim().split('\n').map(l => l.split('\t').reverse()).filter(([name]) => !name!.startsWith('refs/mirrors/') && !name!.endsWith('^{}')).sort()
 }
 
-interface Shown { state: string, code: string | null, text: string, refs: string[][], summary: Record<string, string>, log: string[], files: string[] }
-
 /** Opens the page in a fresh context (its own IndexedDB), clicks Clone and waits for the end; returns what the page shows. */
-async function cloneInPage (browser: Browser, url: string): Promise<{ page: Page, shown: Shown }> {
+async function cloneInPage (browser: Browser, url: string): Promise<{ page: Page, shown: ClonePageShows }> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', e => errors.push(e.message))
   await page.goto(url)
   await page.click('#clone')
-  await page.waitForSelector(DONE, { timeout: 90_000 })
-  const shown = await page.evaluate(() => {
-    const document = (globalThis as any).document   // in the page (test/ compiles without the DOM's types)
-    const s = document.getElementById('status')!
-    const texts = (sel: string): string[] => [...document.querySelectorAll(sel)].map((e: any) => e.textContent ?? '')
-    const dts = texts('#summary dt')
-    const dds = texts('#summary dd')
-    return {
-      state: s.dataset.state ?? '',
-      code: s.dataset.code ?? null,
-      text: s.textContent ?? '',
-      refs: [...document.querySelectorAll('#refs tbody tr')].map((tr: any) => [...tr.children].map((td: any) => td.textContent ?? '')),
-      summary: Object.fromEntries(dts.map((k, i) => [k, dds[i] ?? ''])),
-      log: texts('#log li'),
-      files: [...document.querySelectorAll('#tree li')].filter((li: any) => li.querySelector('details') === null).map((li: any) => li.textContent ?? '')
-    }
-  })
+  await page.waitForSelector(CLONE_ENDED, { timeout: 90_000 })
+  const shown = await clonePageShows(page)
   assert.deepEqual(errors, [], 'no uncaught error in the page')
   return { page, shown }
 }
@@ -85,7 +68,7 @@ async function screenshot (page: Page, w: World, name: string): Promise<string> 
 }
 
 /** What the page shows after a clone equals the origin: its refs (HEAD included), the log of HEAD, the files of HEAD. */
-async function assertShowsOrigin (w: World, page: Page, shown: Shown): Promise<void> {
+async function assertShowsOrigin (w: World, page: Page, shown: ClonePageShows): Promise<void> {
   assert.equal(shown.state, 'done', shown.text)
   assert.deepEqual([...shown.refs].sort(), await originRefs(w))
   const log = (await w.git(['log', '--format=%s', '-50', 'HEAD'], w.origin)).trim().split('\n')
