@@ -70,8 +70,10 @@ and serves, read-only: / (status page), /status.json, /metrics,
 /bundles/<file> (web seeds, Range), /<project>/bundle-list (for
 git clone --bundle-uri=http://HOST:PORT/<project>/bundle-list <origin>),
 /announce and /scrape (a tracker for the infohashes the daemon seeds, and
-WebSocket announces at ws://HOST:PORT/announce). Bind it to loopback, or
-put it behind a proxy: it has no access control.
+WebSocket announces at ws://HOST:PORT/announce), and /clone/, a page that
+clones a watched remote (or a BEP 46 magnet) in the browser from WebRTC
+peers (--webrtc: the daemon is one) and the daemon's web seed. Bind it to
+loopback, or put it behind a proxy: it has no access control.
 
 Exit status: 0 when stopped (end of input, SIGINT, SIGTERM); 1 when it
 could not start (not a repository, a bad config value); 2 on wrong usage.`)
