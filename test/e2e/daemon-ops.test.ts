@@ -80,10 +80,19 @@ async function storeState (store: string): Promise<StoreState> {
 }
 
 /** Bytes of the regular files under dir. */
+/**
+ * The bytes the files under `dir` hold: their allocated blocks, not their
+ * sizes. aria2c (--file-allocation=none) and webtorrent write pieces where
+ * they belong, so a file with only its last piece written already has its
+ * full size (a CI run saw "aria2c had 4222702 of 4222611 bytes" right
+ * after 768 KiB were asked for); its blocks count what was written.
+ */
 async function bytesUnder (dir: string): Promise<number> {
   let n = 0
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (e.isFile()) n += (await stat(path.join(e.parentPath, e.name))).size
+    if (!e.isFile()) continue
+    const st = await stat(path.join(e.parentPath, e.name))
+    n += Math.min(st.size, st.blocks * 512)
   }
   return n
 }
