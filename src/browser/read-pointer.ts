@@ -3,6 +3,7 @@ import { MirrorError } from '../core/errors.js'
 import { parsePagePointer, type PagePointer } from '../core/page-records.js'
 import { pointerMagnet, pointerSignedBytes, type PointerName } from '../core/pointer.js'
 import { acceptedBefore, verifiesEd25519 } from './check-signed.js'
+import { askDaemon } from './read-records.js'
 
 /**
  * The pointer a BEP 46 magnet names, through the daemon that served the
@@ -14,14 +15,7 @@ import { acceptedBefore, verifiesEd25519 } from './check-signed.js'
  */
 export async function readPointer (server: string, name: PointerName, signal: AbortSignal): Promise<PagePointer> {
   const magnet = pointerMagnet(name)
-  const res = await fetch(`${server}/clone/pointer?magnet=${encodeURIComponent(magnet)}`, { signal, cache: 'no-store' })
-  const text = await res.text()
-  if (text.length > 16 << 20) throw new MirrorError('TOO_LARGE', 'the daemon\'s answer for the pointer is over 16 MiB')
-  if (!res.ok) {
-    let why: unknown
-    try { why = (JSON.parse(text) as { error?: unknown }).error } catch {}
-    throw new MirrorError('NO_RECORDS', typeof why === 'string' ? why.slice(0, 500) : `the daemon answered ${res.status} for the pointer`)
-  }
+  const text = await askDaemon(`${server}/clone/pointer?magnet=${encodeURIComponent(magnet)}`, `the pointer for ${name.project}`, signal)
   const p = parsePagePointer(text, `the daemon's pointer for ${name.project}`)
   const sig = Buffer.from(p.sig, 'hex')
   if (!await verifiesEd25519(name.key, pointerSignedBytes(name.project, p.seq, p.infoHash), sig)) {
